@@ -1,0 +1,465 @@
+/*
+ * tests/check_pdu.c -- every connection-oriented PDU type round-trips in
+ * both byte orders, with and without a sec_trailer; verify() enforces the
+ * header rules.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/proto.h"
+#include "tests/tests.h"
+
+static const uint8_t stub7[7] = {1, 2, 3, 4, 5, 6, 7};
+static const uint8_t authval[16] = "0123456789abcdef";
+static RPC_SYNTAX_IDENTIFIER xfers[2];
+static struct rpc_ctx_elem ctxs[2];
+static struct rpc_result results[3];
+static const uint8_t sec_addr[] = "49152";
+static const uint8_t nak_extra[20] = {0x90, 1, 2, 3};
+
+/* Fills p with a PDU of the given type with every field non-trivial. */
+static void
+make_pdu(struct rpc_pdu *p, uint8_t ptype, uint8_t drep0, int with_auth)
+{
+    rpc_pdu_init(p, ptype, 0x01020304);
+    p->hdr.drep[0] = drep0;
+    switch (ptype) {
+    case PTYPE_REQUEST:
+        p->u.request.alloc_hint = 7;
+        p->u.request.cont_id = 0x0102;
+        p->u.request.opnum = 0x0304;
+        p->u.request.stub = stub7;
+        p->u.request.stub_len = sizeof(stub7);
+        break;
+    case PTYPE_RESPONSE:
+        p->u.response.alloc_hint = 7;
+        p->u.response.cont_id = 3;
+        p->u.response.cancel_count = 2;
+        p->u.response.stub = stub7;
+        p->u.response.stub_len = sizeof(stub7);
+        break;
+    case PTYPE_FAULT:
+        p->hdr.pfc_flags |= PFC_DID_NOT_EXECUTE;
+        p->u.fault.cont_id = 1;
+        p->u.fault.cancel_count = 1;
+        p->u.fault.status = NCA_S_FAULT_CANCEL;
+        p->u.fault.stub = stub7;
+        p->u.fault.stub_len = 4;
+        break;
+    case PTYPE_BIND:
+    case PTYPE_ALTER_CONTEXT:
+        xfers[0] = rpc_ndr20_syntax;
+        xfers[1] = rpc_ndr64_syntax;
+        memset(ctxs, 0, sizeof(ctxs));
+        proto_uuid_parse(EPM_IF_UUID_STR, &ctxs[0].abstract.SyntaxGUID);
+        ctxs[0].abstract.SyntaxVersion.MajorVersion = 3;
+        ctxs[0].n_xfer = 2;
+        ctxs[0].xfer = xfers;
+        ctxs[1] = ctxs[0];
+        ctxs[1].cont_id = 1;
+        ctxs[1].n_xfer = 1;
+        ctxs[1].xfer = &xfers[1];
+        p->u.bind.max_xmit_frag = 5840;
+        p->u.bind.max_recv_frag = 4280;
+        p->u.bind.assoc_group_id = 0xabcdef;
+        p->u.bind.n_ctx = 2;
+        p->u.bind.ctx = ctxs;
+        break;
+    case PTYPE_BIND_ACK:
+    case PTYPE_ALTER_CONTEXT_RESP:
+        memset(results, 0, sizeof(results));
+        results[0].xfer = rpc_ndr20_syntax;
+        results[1].result = P_CONT_PROVIDER_REJECTION;
+        results[1].reason = P_REASON_PROPOSED_TS_NOT_SUPPORTED;
+        results[2].result = P_CONT_NEGOTIATE_ACK;
+        results[2].reason = BTFN_KEEP_CONNECTION_ON_ORPHAN;
+        p->u.bind_ack.max_xmit_frag = 4280;
+        p->u.bind_ack.max_recv_frag = 4280;
+        p->u.bind_ack.assoc_group_id = 0x12345;
+        p->u.bind_ack.sec_addr = sec_addr;
+        p->u.bind_ack.sec_addr_len = sizeof(sec_addr);
+        p->u.bind_ack.n_results = 3;
+        p->u.bind_ack.results = results;
+        break;
+    case PTYPE_BIND_NAK:
+        p->u.bind_nak.reason = BIND_NAK_LOCAL_LIMIT_EXCEEDED;
+        p->u.bind_nak.n_versions = 2;
+        p->u.bind_nak.versions[0][0] = 5;
+        p->u.bind_nak.versions[1][0] = 5;
+        p->u.bind_nak.versions[1][1] = 1;
+        p->u.bind_nak.extra = nak_extra;
+        p->u.bind_nak.extra_len = sizeof(nak_extra);
+        break;
+    case PTYPE_AUTH3:
+        p->u.auth3.pad = 0;
+        break;
+    case PTYPE_CO_CANCEL:
+    case PTYPE_ORPHANED:
+        p->hdr.pfc_flags = PFC_LAST_FRAG | PFC_PENDING_CANCEL;
+        break;
+    default:
+        break;
+    }
+    if (with_auth) {
+        p->has_auth = 1;
+        p->auth.type = RPC_AUTH_TYPE_NTLMSSP;
+        p->auth.level = RPC_C_AUTHN_LEVEL_PKT_INTEGRITY;
+        p->auth.pad_length = (ptype == PTYPE_REQUEST || ptype == PTYPE_RESPONSE ||
+                              ptype == PTYPE_FAULT) ? 9 : 0;
+        p->auth.context_id = 0x11223344;
+        p->auth.value = authval;
+        p->auth.value_len = sizeof(authval);
+    }
+}
+
+static const uint8_t all_types[] = {
+    PTYPE_REQUEST, PTYPE_RESPONSE, PTYPE_FAULT, PTYPE_BIND, PTYPE_BIND_ACK,
+    PTYPE_BIND_NAK, PTYPE_ALTER_CONTEXT, PTYPE_ALTER_CONTEXT_RESP, PTYPE_AUTH3,
+    PTYPE_SHUTDOWN, PTYPE_CO_CANCEL, PTYPE_ORPHANED,
+};
+#define N_TYPES (sizeof(all_types) / sizeof(all_types[0]))
+
+static void
+assert_same_syntax(const RPC_SYNTAX_IDENTIFIER *a, const RPC_SYNTAX_IDENTIFIER *b)
+{
+    ck_assert(rpc_syntax_equal(a, b));
+}
+
+/* Compares what a decode gives with what was encoded. */
+static void
+assert_same(const struct rpc_pdu *a, const struct rpc_pdu *b)
+{
+    ck_assert_mem_eq(&a->hdr, &b->hdr, sizeof(a->hdr));
+    ck_assert_int_eq(a->has_auth, b->has_auth);
+    if (a->has_auth) {
+        ck_assert_uint_eq(a->auth.type, b->auth.type);
+        ck_assert_uint_eq(a->auth.level, b->auth.level);
+        ck_assert_uint_eq(a->auth.pad_length, b->auth.pad_length);
+        ck_assert_uint_eq(a->auth.context_id, b->auth.context_id);
+        ck_assert_uint_eq(a->auth.value_len, b->auth.value_len);
+        ck_assert_mem_eq(a->auth.value, b->auth.value, a->auth.value_len);
+    }
+    switch (a->hdr.ptype) {
+    case PTYPE_REQUEST:
+        ck_assert_uint_eq(a->u.request.alloc_hint, b->u.request.alloc_hint);
+        ck_assert_uint_eq(a->u.request.cont_id, b->u.request.cont_id);
+        ck_assert_uint_eq(a->u.request.opnum, b->u.request.opnum);
+        ck_assert_uint_eq(a->u.request.stub_len, b->u.request.stub_len);
+        ck_assert_mem_eq(a->u.request.stub, b->u.request.stub, a->u.request.stub_len);
+        if (a->hdr.pfc_flags & PFC_OBJECT_UUID)
+            ck_assert(proto_uuid_equal(&a->u.request.object, &b->u.request.object));
+        break;
+    case PTYPE_RESPONSE:
+        ck_assert_uint_eq(a->u.response.alloc_hint, b->u.response.alloc_hint);
+        ck_assert_uint_eq(a->u.response.cont_id, b->u.response.cont_id);
+        ck_assert_uint_eq(a->u.response.cancel_count, b->u.response.cancel_count);
+        ck_assert_uint_eq(a->u.response.stub_len, b->u.response.stub_len);
+        ck_assert_mem_eq(a->u.response.stub, b->u.response.stub, a->u.response.stub_len);
+        break;
+    case PTYPE_FAULT:
+        ck_assert_uint_eq(a->u.fault.status, b->u.fault.status);
+        ck_assert_uint_eq(a->u.fault.cancel_count, b->u.fault.cancel_count);
+        ck_assert_uint_eq(a->u.fault.stub_len, b->u.fault.stub_len);
+        ck_assert_mem_eq(a->u.fault.stub, b->u.fault.stub, a->u.fault.stub_len);
+        break;
+    case PTYPE_BIND:
+    case PTYPE_ALTER_CONTEXT:
+        ck_assert_uint_eq(a->u.bind.max_xmit_frag, b->u.bind.max_xmit_frag);
+        ck_assert_uint_eq(a->u.bind.max_recv_frag, b->u.bind.max_recv_frag);
+        ck_assert_uint_eq(a->u.bind.assoc_group_id, b->u.bind.assoc_group_id);
+        ck_assert_uint_eq(a->u.bind.n_ctx, b->u.bind.n_ctx);
+        for (unsigned i = 0; i < a->u.bind.n_ctx; i++) {
+            ck_assert_uint_eq(a->u.bind.ctx[i].cont_id, b->u.bind.ctx[i].cont_id);
+            ck_assert_uint_eq(a->u.bind.ctx[i].n_xfer, b->u.bind.ctx[i].n_xfer);
+            assert_same_syntax(&a->u.bind.ctx[i].abstract, &b->u.bind.ctx[i].abstract);
+            for (unsigned j = 0; j < a->u.bind.ctx[i].n_xfer; j++)
+                assert_same_syntax(&a->u.bind.ctx[i].xfer[j], &b->u.bind.ctx[i].xfer[j]);
+        }
+        break;
+    case PTYPE_BIND_ACK:
+    case PTYPE_ALTER_CONTEXT_RESP:
+        ck_assert_uint_eq(a->u.bind_ack.assoc_group_id, b->u.bind_ack.assoc_group_id);
+        ck_assert_uint_eq(a->u.bind_ack.sec_addr_len, b->u.bind_ack.sec_addr_len);
+        ck_assert_mem_eq(a->u.bind_ack.sec_addr, b->u.bind_ack.sec_addr,
+                         a->u.bind_ack.sec_addr_len);
+        ck_assert_uint_eq(a->u.bind_ack.n_results, b->u.bind_ack.n_results);
+        for (unsigned i = 0; i < a->u.bind_ack.n_results; i++) {
+            ck_assert_uint_eq(a->u.bind_ack.results[i].result, b->u.bind_ack.results[i].result);
+            ck_assert_uint_eq(a->u.bind_ack.results[i].reason, b->u.bind_ack.results[i].reason);
+            assert_same_syntax(&a->u.bind_ack.results[i].xfer, &b->u.bind_ack.results[i].xfer);
+        }
+        break;
+    case PTYPE_BIND_NAK:
+        ck_assert_uint_eq(a->u.bind_nak.reason, b->u.bind_nak.reason);
+        ck_assert_uint_eq(a->u.bind_nak.n_versions, b->u.bind_nak.n_versions);
+        ck_assert_mem_eq(a->u.bind_nak.versions, b->u.bind_nak.versions,
+                         2 * (size_t)a->u.bind_nak.n_versions);
+        ck_assert_uint_eq(a->u.bind_nak.extra_len, b->u.bind_nak.extra_len);
+        ck_assert_mem_eq(a->u.bind_nak.extra, b->u.bind_nak.extra, a->u.bind_nak.extra_len);
+        break;
+    default:
+        break;
+    }
+}
+
+static void
+roundtrip(struct rpc_pdu *p)
+{
+    struct ndr_cursor c;
+    struct rpc_pdu d;
+    uint16_t fl;
+    int r;
+
+    ck_assert_int_eq(ndr_init_write(&c, 0, DREP_LE), 0);
+    r = rpc_pdu_encode(p, &c);
+    ck_assert_msg(r == 0, "%s: encode: %s", rpc_ptype_name(p->hdr.ptype), proto_strerror(r));
+    ck_assert_uint_eq(c.len, p->hdr.frag_length);
+    ck_assert_int_eq(rpc_peek_frag_length(c.data, c.len, &fl), 0);
+    ck_assert_uint_eq(fl, c.len);
+    r = rpc_pdu_parse(c.data, c.len, &d);
+    ck_assert_msg(r == 0, "%s drep %02x auth %d: parse: %s", rpc_ptype_name(p->hdr.ptype),
+                  p->hdr.drep[0], p->has_auth, proto_strerror(r));
+    assert_same(p, &d);
+    rpc_pdu_clear(&d);
+    ndr_cursor_free(&c);
+}
+
+START_TEST(test_roundtrip_every_type)
+{
+    /* _i: type index; both orders, with and without auth */
+    for (int order = 0; order < 2; order++) {
+        for (int auth = 0; auth < 2; auth++) {
+            struct rpc_pdu p;
+
+            make_pdu(&p, all_types[_i], order ? DREP_BE : DREP_LE, auth);
+            roundtrip(&p);
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_request_object_uuid)
+{
+    struct rpc_pdu p;
+    struct ndr_cursor c;
+
+    for (int order = 0; order < 2; order++) {
+        make_pdu(&p, PTYPE_REQUEST, order ? DREP_BE : DREP_LE, order);
+        p.hdr.pfc_flags |= PFC_OBJECT_UUID;
+        UuidCreate(&p.u.request.object);
+        roundtrip(&p);
+        ck_assert_int_eq(ndr_init_write(&c, 0, DREP_LE), 0);
+        ck_assert_int_eq(rpc_pdu_encode(&p, &c), 0);
+        /* 24-byte header + 16-byte object UUID before the stub. */
+        ck_assert_mem_eq(c.data + 40, stub7, sizeof(stub7));
+        ndr_cursor_free(&c);
+    }
+}
+END_TEST
+
+START_TEST(test_big_endian_header_layout)
+{
+    struct rpc_pdu p;
+    struct ndr_cursor c;
+
+    make_pdu(&p, PTYPE_SHUTDOWN, DREP_BE, 0);
+    ck_assert_int_eq(ndr_init_write(&c, 0, DREP_LE), 0);
+    ck_assert_int_eq(rpc_pdu_encode(&p, &c), 0);
+    ck_assert_uint_eq(c.len, 16);
+    ck_assert_uint_eq(c.data[8], 0);
+    ck_assert_uint_eq(c.data[9], 16);
+    ck_assert_uint_eq(c.data[12], 1);      /* call_id 0x01020304 */
+    ck_assert_uint_eq(c.data[15], 4);
+    ndr_cursor_free(&c);
+}
+END_TEST
+
+START_TEST(test_auth_trailer_position)
+{
+    struct rpc_pdu p;
+    struct ndr_cursor c;
+
+    make_pdu(&p, PTYPE_REQUEST, DREP_LE, 1);
+    ck_assert_int_eq(ndr_init_write(&c, 0, DREP_LE), 0);
+    ck_assert_int_eq(rpc_pdu_encode(&p, &c), 0);
+    /* 24 + 7 stub + 9 pad = 40: the trailer sits 16-aligned in the stub. */
+    ck_assert_uint_eq(c.len, 24 + 7 + 9 + 8 + 16);
+    ck_assert_uint_eq(p.hdr.auth_length, 16);
+    ck_assert_uint_eq(c.data[40], RPC_AUTH_TYPE_NTLMSSP);
+    ck_assert_uint_eq(c.data[42], 9);
+    ck_assert_mem_eq(c.data + 48, authval, 16);
+    ndr_cursor_free(&c);
+}
+END_TEST
+
+/* Encodes a valid PDU, applies edit, and expects parse to give err. */
+static void
+expect_parse(uint8_t ptype, void (*edit)(uint8_t *, size_t), int err)
+{
+    struct rpc_pdu p, d;
+    struct ndr_cursor c;
+    int r;
+
+    make_pdu(&p, ptype, DREP_LE, 0);
+    ck_assert_int_eq(ndr_init_write(&c, 0, DREP_LE), 0);
+    ck_assert_int_eq(rpc_pdu_encode(&p, &c), 0);
+    edit(c.data, c.len);
+    r = rpc_pdu_parse(c.data, c.len, &d);
+    ck_assert_msg(r == err, "%s: got %d (%s), want %d", rpc_ptype_name(ptype), r,
+                  proto_strerror(r), err);
+    if (r == 0)
+        rpc_pdu_clear(&d);
+    ndr_cursor_free(&c);
+}
+
+static void e_vers(uint8_t *b, size_t n) { (void)n; b[0] = 4; }
+static void e_minor(uint8_t *b, size_t n) { (void)n; b[1] = 2; }
+static void e_ptype_cl(uint8_t *b, size_t n) { (void)n; b[2] = PTYPE_PING; }
+static void e_ptype_big(uint8_t *b, size_t n) { (void)n; b[2] = 20; }
+static void e_reserved_flag(uint8_t *b, size_t n) { (void)n; b[3] |= PFC_RESERVED_1; }
+static void e_dne_request(uint8_t *b, size_t n) { (void)n; b[3] |= PFC_DID_NOT_EXECUTE; }
+static void e_bind_not_last(uint8_t *b, size_t n) { (void)n; b[3] &= (uint8_t)~PFC_LAST_FRAG; }
+static void e_drep_char(uint8_t *b, size_t n) { (void)n; b[4] = 0x11; }
+static void e_drep_int(uint8_t *b, size_t n) { (void)n; b[4] = 0x20; }
+static void e_drep_float(uint8_t *b, size_t n) { (void)n; b[5] = 1; }
+static void e_drep_res(uint8_t *b, size_t n) { (void)n; b[7] = 1; }
+static void e_frag_short(uint8_t *b, size_t n) { b[8] = (uint8_t)(n - 1); b[9] = 0; }
+static void e_frag_long(uint8_t *b, size_t n) { b[8] = (uint8_t)(n + 1); b[9] = 0; }
+static void e_frag_tiny(uint8_t *b, size_t n) { (void)n; b[8] = 15; b[9] = 0; }
+static void e_auth_big(uint8_t *b, size_t n) { b[10] = (uint8_t)(n - 16 - 7); b[11] = 0; }
+static void e_auth_huge(uint8_t *b, size_t n) { (void)n; b[10] = 0xff; b[11] = 0xff; }
+static void e_ctx_count(uint8_t *b, size_t n) { (void)n; b[24] = 200; }
+static void e_secaddr_noterm(uint8_t *b, size_t n) { (void)n; b[26 + 5] = (uint8_t)'x'; }
+static void e_none(uint8_t *b, size_t n) { (void)b; (void)n; }
+
+START_TEST(test_verify_rules)
+{
+    expect_parse(PTYPE_REQUEST, e_none, 0);
+    expect_parse(PTYPE_REQUEST, e_vers, PROTO_E_VERSION);
+    expect_parse(PTYPE_REQUEST, e_minor, PROTO_E_VERSION);
+    expect_parse(PTYPE_SHUTDOWN, e_ptype_cl, PROTO_E_PTYPE);
+    expect_parse(PTYPE_SHUTDOWN, e_ptype_big, PROTO_E_PTYPE);
+    for (size_t i = 0; i < N_TYPES; i++)
+        expect_parse(all_types[i], e_reserved_flag, PROTO_E_FLAGS);
+    expect_parse(PTYPE_REQUEST, e_dne_request, PROTO_E_FLAGS);
+    expect_parse(PTYPE_BIND, e_bind_not_last, PROTO_E_FLAGS);
+    expect_parse(PTYPE_REQUEST, e_drep_char, PROTO_E_DREP);
+    expect_parse(PTYPE_REQUEST, e_drep_int, PROTO_E_DREP);
+    expect_parse(PTYPE_BIND, e_drep_int, PROTO_E_DREP);
+    expect_parse(PTYPE_REQUEST, e_drep_float, PROTO_E_DREP);
+    expect_parse(PTYPE_REQUEST, e_drep_res, PROTO_E_DREP);
+    expect_parse(PTYPE_REQUEST, e_frag_short, PROTO_E_LENGTH);
+    expect_parse(PTYPE_REQUEST, e_frag_long, PROTO_E_SHORT);
+    expect_parse(PTYPE_REQUEST, e_frag_tiny, PROTO_E_LENGTH);
+    expect_parse(PTYPE_REQUEST, e_auth_big, PROTO_E_AUTH);
+    expect_parse(PTYPE_SHUTDOWN, e_auth_huge, PROTO_E_AUTH);
+    expect_parse(PTYPE_BIND, e_ctx_count, PROTO_E_SHORT);
+    expect_parse(PTYPE_BIND_ACK, e_secaddr_noterm, PROTO_E_FORMAT);
+}
+END_TEST
+
+START_TEST(test_header_only)
+{
+    uint8_t hdr[16] = {5, 0, 0, 3, 0x10, 0, 0, 0, 0x34, 0x12, 0, 0, 1, 0, 0, 0};
+    struct rpc_hdr h;
+    uint16_t fl;
+
+    ck_assert_int_eq(rpc_peek_frag_length(hdr, 16, &fl), 0);
+    ck_assert_uint_eq(fl, 0x1234);
+    hdr[4] = 0;
+    ck_assert_int_eq(rpc_peek_frag_length(hdr, 16, &fl), 0);
+    ck_assert_uint_eq(fl, 0x3412);
+    ck_assert_int_eq(rpc_peek_frag_length(hdr, 15, &fl), PROTO_E_SHORT);
+    ck_assert_int_eq(rpc_hdr_decode(hdr, 16, &h), 0);
+    ck_assert_uint_eq(h.call_id, 0x01000000);
+    ck_assert_int_eq(rpc_hdr_decode(hdr, 3, &h), PROTO_E_SHORT);
+}
+END_TEST
+
+START_TEST(test_encode_limits)
+{
+    struct rpc_pdu p;
+    struct ndr_cursor c;
+    uint8_t *big = calloc(1, 70000);
+    uint8_t small[20];
+
+    ck_assert_ptr_nonnull(big);
+    make_pdu(&p, PTYPE_REQUEST, DREP_LE, 0);
+    p.u.request.stub = big;
+    p.u.request.stub_len = 65535 - 24 + 1;
+    ck_assert_int_eq(ndr_init_write(&c, 0, DREP_LE), 0);
+    ck_assert_int_eq(rpc_pdu_encode(&p, &c), PROTO_E_RANGE);
+    ck_assert_uint_eq(c.len, 0);       /* nothing half-written is kept */
+    p.u.request.stub_len = 65535 - 24;
+    ck_assert_int_eq(rpc_pdu_encode(&p, &c), 0);
+    ck_assert_uint_eq(c.len, 65535);
+    ndr_cursor_free(&c);
+    free(big);
+
+    /* A fixed buffer too small: an error, no overrun. */
+    make_pdu(&p, PTYPE_BIND, DREP_LE, 0);
+    ndr_init_write_fixed(&c, small, sizeof(small), DREP_LE);
+    ck_assert_int_eq(rpc_pdu_encode(&p, &c), PROTO_E_RANGE);
+    ck_assert_uint_eq(c.len, 0);
+
+    /* NULL pointers with non-zero lengths are caller errors. */
+    make_pdu(&p, PTYPE_RESPONSE, DREP_LE, 0);
+    p.u.response.stub = NULL;
+    ck_assert_int_eq(ndr_init_write(&c, 0, DREP_LE), 0);
+    ck_assert_int_eq(rpc_pdu_encode(&p, &c), PROTO_E_INVAL);
+    ndr_cursor_free(&c);
+}
+END_TEST
+
+START_TEST(test_append_unaligned)
+{
+    /* A 60-byte bind_ack followed by a fault in one buffer: the fault's
+     * alignment is relative to its own start. */
+    struct rpc_pdu a, f, d;
+    struct ndr_cursor c;
+    size_t first;
+
+    make_pdu(&a, PTYPE_BIND_ACK, DREP_LE, 0);
+    a.u.bind_ack.n_results = 1;
+    make_pdu(&f, PTYPE_FAULT, DREP_LE, 0);
+    ck_assert_int_eq(ndr_init_write(&c, 0, DREP_LE), 0);
+    ck_assert_int_eq(ndr_put_u16(&c, 0), 0);        /* misalign on purpose */
+    ck_assert_int_eq(rpc_pdu_encode(&a, &c), 0);
+    first = c.len;
+    ck_assert_int_eq(rpc_pdu_encode(&f, &c), 0);
+    ck_assert_int_eq(rpc_pdu_parse(c.data + 2, first - 2, &d), 0);
+    rpc_pdu_clear(&d);
+    ck_assert_int_eq(rpc_pdu_parse(c.data + first, c.len - first, &d), 0);
+    ck_assert_uint_eq(d.u.fault.status, NCA_S_FAULT_CANCEL);
+    rpc_pdu_clear(&d);
+    ndr_cursor_free(&c);
+}
+END_TEST
+
+START_TEST(test_names)
+{
+    ck_assert_str_eq(rpc_ptype_name(PTYPE_CO_CANCEL), "co_cancel");
+    ck_assert_str_eq(rpc_ptype_name(99), "unknown");
+    ck_assert_str_eq(proto_strerror(PROTO_E_SHORT), "truncated input");
+    ck_assert_str_eq(proto_strerror(-999), "unknown error");
+}
+END_TEST
+
+Suite *
+pdu_suite(void)
+{
+    Suite *s = suite_create("pdu");
+    TCase *tc = tcase_create("codec");
+
+    tcase_add_loop_test(tc, test_roundtrip_every_type, 0, (int)N_TYPES);
+    tcase_add_test(tc, test_request_object_uuid);
+    tcase_add_test(tc, test_big_endian_header_layout);
+    tcase_add_test(tc, test_auth_trailer_position);
+    tcase_add_test(tc, test_verify_rules);
+    tcase_add_test(tc, test_header_only);
+    tcase_add_test(tc, test_encode_limits);
+    tcase_add_test(tc, test_append_unaligned);
+    tcase_add_test(tc, test_names);
+    suite_add_tcase(s, tc);
+    return s;
+}
