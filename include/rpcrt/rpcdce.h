@@ -53,6 +53,8 @@ extern "C" {
 #endif
 
 typedef long RPC_STATUS;
+/* The IDL type of status results (32 bits on the wire). */
+typedef unsigned long error_status_t;
 typedef unsigned char *RPC_CSTR;
 typedef unsigned short *RPC_WSTR;
 typedef const unsigned char *RPC_CCSTR;
