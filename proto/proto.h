@@ -18,8 +18,16 @@
 
 #include "proto/wire.h"
 
-/* Mark functions the libraries export (the public API). */
+/* Mark functions the libraries export (the public API).  proto is linked
+ * into librpcrt-client, which exports its API functions, and again, built
+ * with RPCRT_PROTO_HIDDEN, into librpcrt-server as a private copy: the
+ * public symbols exist once per process, in librpcrt-client, which
+ * librpcrt-server links. */
+#ifdef RPCRT_PROTO_HIDDEN
+#define RPC_EXPORT
+#else
 #define RPC_EXPORT __attribute__((visibility("default")))
+#endif
 
 enum proto_err {
     PROTO_OK          = 0,

@@ -7,6 +7,9 @@
 #include "proto/proto.h"
 #include "tests/tests.h"
 
+/* The API takes non-const strings (as Windows declares it). */
+#define CS(s) ((RPC_CSTR)(uintptr_t)(s))
+
 START_TEST(test_create_unique_and_v4)
 {
     UUID a, b;
@@ -29,7 +32,7 @@ START_TEST(test_string_roundtrip)
     UUID u, v;
     RPC_CSTR s = NULL;
 
-    ck_assert_int_eq(UuidFromStringA((RPC_CSTR)"E1AF8308-5D1F-11C9-91A4-08002B14A0FA", &u),
+    ck_assert_int_eq(UuidFromStringA(CS("E1AF8308-5D1F-11C9-91A4-08002B14A0FA"), &u),
                      RPC_S_OK);
     ck_assert_uint_eq(u.Data1, 0xe1af8308u);
     ck_assert_uint_eq(u.Data2, 0x5d1f);
@@ -61,16 +64,16 @@ START_TEST(test_from_string_errors)
     UUID u;
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        ck_assert_msg(UuidFromStringA((RPC_CSTR)bad[i], &u) == RPC_S_INVALID_STRING_UUID,
+        ck_assert_msg(UuidFromStringA(CS(bad[i]), &u) == RPC_S_INVALID_STRING_UUID,
                       "accepted %s", bad[i]);
     /* NULL and "" are the nil UUID (as on Windows). */
     memset(&u, 0xff, sizeof(u));
     ck_assert_int_eq(UuidFromStringA(NULL, &u), RPC_S_OK);
     ck_assert(UuidIsNil(&u, NULL));
     memset(&u, 0xff, sizeof(u));
-    ck_assert_int_eq(UuidFromStringA((RPC_CSTR)"", &u), RPC_S_OK);
+    ck_assert_int_eq(UuidFromStringA(CS(""), &u), RPC_S_OK);
     ck_assert(UuidIsNil(&u, NULL));
-    ck_assert_int_eq(UuidFromStringA((RPC_CSTR)"", NULL), RPC_S_INVALID_ARG);
+    ck_assert_int_eq(UuidFromStringA(CS(""), NULL), RPC_S_INVALID_ARG);
 }
 END_TEST
 
@@ -83,8 +86,8 @@ START_TEST(test_compare_nil_hash)
     ck_assert(UuidIsNil(&nil, &st));
     ck_assert_int_eq(st, RPC_S_OK);
     ck_assert(UuidIsNil(NULL, &st));
-    UuidFromStringA((RPC_CSTR)"00000000-0000-0000-0000-000000000001", &a);
-    UuidFromStringA((RPC_CSTR)"00000001-0000-0000-0000-000000000000", &b);
+    UuidFromStringA(CS("00000000-0000-0000-0000-000000000001"), &a);
+    UuidFromStringA(CS("00000001-0000-0000-0000-000000000000"), &b);
     ck_assert(!UuidIsNil(&a, &st));
     /* Ordering is field by field: Data1 first. */
     ck_assert_int_eq(UuidCompare(&a, &b, &st), -1);

@@ -19,6 +19,8 @@ Suite *uuid_suite(void);
 Suite *status_suite(void);
 Suite *strbind_suite(void);
 Suite *tower_suite(void);
+Suite *client_suite(void);   /* tests/check_rpc */
+Suite *cancel_suite(void);
 
 /* testutil.c */
 /* Decodes a hex string (whitespace ignored) into a malloc'ed buffer;

@@ -202,12 +202,283 @@ RPCRTAPI RPC_STATUS RPC_ENTRY RpcStringBindingParseA(RPC_CSTR StringBinding,
     RPC_CSTR *ObjUuid, RPC_CSTR *Protseq, RPC_CSTR *NetworkAddr,
     RPC_CSTR *Endpoint, RPC_CSTR *NetworkOptions);
 
+
+/* ==== binding handles (libclient) ======================================
+ * A binding handle names a server (RpcBindingFromStringBinding) and owns
+ * the connections its calls use: one association per handle, with a pool of
+ * connections, so that many threads can call through one handle at once.
+ * Handles are freed with RpcBindingFree; a copy (RpcBindingCopy) shares
+ * nothing mutable with the original. */
+
+/* RPC_S_OK; RPC_S_INVALID_STRING_BINDING / RPC_S_INVALID_STRING_UUID for
+ * malformed input; RPC_S_PROTSEQ_NOT_SUPPORTED for a protocol sequence
+ * other than ncacn_ip_tcp and ncalrpc; RPC_S_INVALID_ENDPOINT_FORMAT,
+ * RPC_S_INVALID_NET_ADDR. No connection is made before the first call. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcBindingFromStringBindingA(RPC_CSTR StringBinding,
+    RPC_BINDING_HANDLE *Binding);
+/* The string form; freed with RpcStringFree.  On a server binding handle
+ * (the Handle of a manager routine's RPC_MESSAGE) it names the client. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcBindingToStringBindingA(RPC_BINDING_HANDLE Binding,
+    RPC_CSTR *StringBinding);
+/* Frees *Binding (closing its idle connections) and sets it to NULL.
+ * RPC_S_INVALID_BINDING for NULL or a handle that is not a client binding. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcBindingFree(RPC_BINDING_HANDLE *Binding);
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcBindingCopy(RPC_BINDING_HANDLE SourceBinding,
+    RPC_BINDING_HANDLE *DestinationBinding);
+/* Removes the endpoint: the next call resolves it through the endpoint
+ * mapper. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcBindingReset(RPC_BINDING_HANDLE Binding);
+/* Object UUID sent in requests (NULL or nil: none). */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcBindingSetObject(RPC_BINDING_HANDLE Binding,
+    UUID *ObjectUuid);
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcBindingInqObject(RPC_BINDING_HANDLE Binding,
+    UUID *ObjectUuid);
+
+/* ==== the stub-level call (rpcdcep.h) =================================== */
+
+typedef void *RPC_MGR_EPV;
+typedef unsigned long RPC_IF_ID_VERSION;
+
+typedef struct _RPC_MESSAGE {
+    RPC_BINDING_HANDLE Handle;
+    unsigned long DataRepresentation;   /* NDR label of Buffer's data */
+    void *Buffer;
+    unsigned int BufferLength;
+    unsigned int ProcNum;
+    PRPC_SYNTAX_IDENTIFIER TransferSyntax;
+    void *RpcInterfaceInformation;      /* RPC_CLIENT/SERVER_INTERFACE * */
+    void *ReservedForRuntime;
+    RPC_MGR_EPV *ManagerEpv;
+    void *ImportContext;
+    unsigned long RpcFlags;
+} RPC_MESSAGE, *PRPC_MESSAGE;
+
+typedef void (__RPC_STUB *RPC_DISPATCH_FUNCTION)(PRPC_MESSAGE Message);
+
+typedef struct {
+    unsigned int DispatchTableCount;
+    RPC_DISPATCH_FUNCTION *DispatchTable;
+    long Reserved;
+} RPC_DISPATCH_TABLE, *PRPC_DISPATCH_TABLE;
+
+typedef struct _RPC_PROTSEQ_ENDPOINT {
+    unsigned char *RpcProtocolSequence;
+    unsigned char *Endpoint;
+} RPC_PROTSEQ_ENDPOINT, *PRPC_PROTSEQ_ENDPOINT;
+
+typedef struct _RPC_SERVER_INTERFACE {
+    unsigned int Length;                /* sizeof(RPC_SERVER_INTERFACE) */
+    RPC_SYNTAX_IDENTIFIER InterfaceId;
+    RPC_SYNTAX_IDENTIFIER TransferSyntax;
+    PRPC_DISPATCH_TABLE DispatchTable;
+    unsigned int RpcProtseqEndpointCount;
+    PRPC_PROTSEQ_ENDPOINT RpcProtseqEndpoint;
+    RPC_MGR_EPV *DefaultManagerEpv;
+    void const *InterpreterInfo;
+    unsigned int Flags;
+} RPC_SERVER_INTERFACE, *PRPC_SERVER_INTERFACE;
+
+typedef struct _RPC_CLIENT_INTERFACE {
+    unsigned int Length;                /* sizeof(RPC_CLIENT_INTERFACE) */
+    RPC_SYNTAX_IDENTIFIER InterfaceId;
+    RPC_SYNTAX_IDENTIFIER TransferSyntax;
+    PRPC_DISPATCH_TABLE DispatchTable;
+    unsigned int RpcProtseqEndpointCount;
+    PRPC_PROTSEQ_ENDPOINT RpcProtseqEndpoint;
+    unsigned long Reserved;
+    void const *InterpreterInfo;
+    unsigned int Flags;
+} RPC_CLIENT_INTERFACE, *PRPC_CLIENT_INTERFACE;
+
+/* RpcFlags bits. */
+#define RPC_FLAGS_VALID_BIT   0x00008000
+#define RPC_BUFFER_COMPLETE   0x00001000
+#define RPCFLG_HAS_CALLBACK   0x00000040
+#define RPC_NCA_FLAGS_MAYBE   0x00000004
+
+/* Allocates Message->BufferLength bytes in Message->Buffer.  Client side
+ * (Handle a client binding): the request buffer.  Server side (Handle the
+ * call's binding): the reply buffer, which replaces the request buffer;
+ * the runtime frees both.  RPC_S_OK, RPC_S_INVALID_BINDING,
+ * RPC_S_OUT_OF_MEMORY. */
+RPCRTAPI RPC_STATUS RPC_ENTRY I_RpcGetBuffer(PRPC_MESSAGE Message);
+/* Sends the request in Buffer (BufferLength bytes, opnum ProcNum, the
+ * interface of RpcInterfaceInformation) and waits for the reply, which then
+ * is in Buffer/BufferLength (freed with I_RpcFreeBuffer) with
+ * DataRepresentation set from the response.  Returns RPC_S_OK or the
+ * status of a fault (mapped to RPC_S_*), RPC_S_SERVER_UNAVAILABLE when no
+ * connection could be made, RPC_S_CALL_FAILED when one broke mid-call. */
+RPCRTAPI RPC_STATUS RPC_ENTRY I_RpcSendReceive(PRPC_MESSAGE Message);
+/* Frees Message->Buffer (request or reply) and sets it to NULL. */
+RPCRTAPI RPC_STATUS RPC_ENTRY I_RpcFreeBuffer(PRPC_MESSAGE Message);
+
+/* ==== cancellation (client side) ==========================================
+ * POSIX mapping of Windows' thread HANDLE: Thread points to a pthread_t of
+ * this process. */
+
+/* Cancels the call in progress on *Thread: a co_cancel PDU goes to the
+ * server and the call then waits at most that thread's cancel timeout.
+ * RPC_S_OK (also when the thread has no call in progress: nothing
+ * happens, its next call is unaffected); RPC_S_INVALID_ARG for NULL or a
+ * thread that is not alive. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcCancelThread(void *Thread);
+/* The same, with Timeout (seconds, -1 infinite) replacing the target
+ * call's cancel timeout.  RPC_S_INVALID_TIMEOUT below -1. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcCancelThreadEx(void *Thread, long Timeout);
+/* The calling thread's cancel timeout in seconds: how long a cancelled
+ * call waits for the server before it sends orphaned and fails with
+ * RPC_S_CALL_FAILED.  RPC_C_CANCEL_INFINITE_TIMEOUT (-1, the default)
+ * waits for the server; 0 abandons the call at once.  RPC_S_INVALID_TIMEOUT
+ * for other negative values. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcMgmtSetCancelTimeout(long Seconds);
+
+/* ==== exceptions ==========================================================
+ * RpcTryExcept / RpcExcept(filter) / RpcEndExcept and RpcTryFinally /
+ * RpcFinally / RpcEndFinally, as on Windows, built on setjmp: a local
+ * variable changed inside the try block and read in the handler must be
+ * volatile.  Do not return or goto out of a try block.
+ * RpcRaiseException(code) unwinds to the innermost handler on the calling
+ * thread; in a manager routine, uncaught, it ends the call with a fault
+ * carrying code.  With no handler at all it reports the code on stderr and
+ * ends the calling thread (pthread_exit), never the process. */
+#include <setjmp.h>
+
+typedef struct _RPC_EXCEPTION_FRAME {
+    jmp_buf jb;
+    struct _RPC_EXCEPTION_FRAME *prev;
+    unsigned long code;
+    int raised;
+} RPC_EXCEPTION_FRAME;
+
+#define EXCEPTION_EXECUTE_HANDLER 1
+#define EXCEPTION_CONTINUE_SEARCH 0
+
+RPCRTAPI void RPC_ENTRY RpcRaiseException(RPC_STATUS exception);
+/* Runtime helpers behind the macros; not for direct use.  Push links a
+ * frame on the calling thread; Pop unlinks it if it is still the innermost
+ * (RpcRaiseException unlinks the frame it jumps to). */
+RPCRTAPI void RPC_ENTRY I_RpcExceptionPush(RPC_EXCEPTION_FRAME *frame);
+RPCRTAPI void RPC_ENTRY I_RpcExceptionPop(RPC_EXCEPTION_FRAME *frame);
+
+#define RpcTryExcept \
+    { RPC_EXCEPTION_FRAME __rpc_frame; \
+      I_RpcExceptionPush(&__rpc_frame); \
+      if (setjmp(__rpc_frame.jb) == 0) {
+#define RpcExcept(expr) \
+        I_RpcExceptionPop(&__rpc_frame); \
+      } else { \
+        if (!(expr)) RpcRaiseException((RPC_STATUS)__rpc_frame.code); \
+        {
+#define RpcEndExcept } } }
+#define RpcExceptionCode() ((RPC_STATUS)__rpc_frame.code)
+
+#define RpcTryFinally \
+    { RPC_EXCEPTION_FRAME __rpc_frame; \
+      I_RpcExceptionPush(&__rpc_frame); \
+      if (setjmp(__rpc_frame.jb) == 0) {
+#define RpcFinally \
+      } \
+      I_RpcExceptionPop(&__rpc_frame); \
+      {
+#define RpcEndFinally \
+      } \
+      if (__rpc_frame.raised) RpcRaiseException((RPC_STATUS)__rpc_frame.code); }
+#define RpcAbnormalTermination() (__rpc_frame.raised)
+
+/* ==== server (libserver) ==================================================
+ * Protocol sequences: "ncacn_ip_tcp" (IPv4 and IPv6; endpoint a port, "0"
+ * or NULL for a dynamic one) and "ncalrpc" (endpoint a socket name in the
+ * runtime's socket directory, NULL for a generated one). */
+
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcServerUseProtseqEpA(RPC_CSTR Protseq,
+    unsigned int MaxCalls, RPC_CSTR Endpoint, void *SecurityDescriptor);
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcServerUseProtseqA(RPC_CSTR Protseq,
+    unsigned int MaxCalls, void *SecurityDescriptor);
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcServerUseAllProtseqs(unsigned int MaxCalls,
+    void *SecurityDescriptor);
+
+typedef RPC_STATUS RPC_ENTRY RPC_IF_CALLBACK_FN(RPC_IF_HANDLE InterfaceUuid,
+    void *Context);
+
+/* RegisterIf flags (Windows' values). */
+#define RPC_IF_AUTOLISTEN                   0x0001
+#define RPC_IF_OLE                          0x0002
+#define RPC_IF_ALLOW_UNKNOWN_AUTHORITY      0x0004
+#define RPC_IF_ALLOW_SECURE_ONLY            0x0008
+#define RPC_IF_ALLOW_CALLBACKS_WITH_NO_AUTH 0x0010
+#define RPC_IF_ALLOW_LOCAL_ONLY             0x0020
+#define RPC_IF_SEC_NO_CACHE                 0x0040
+#define RPC_C_LISTEN_MAX_CALLS_DEFAULT_IF   RPC_C_LISTEN_MAX_CALLS_DEFAULT
+#define RPC_C_MGMT_INQ_IF_IDS          0
+#define RPC_C_MGMT_INQ_PRINC_NAME      1
+#define RPC_C_MGMT_INQ_STATS           2
+#define RPC_C_MGMT_IS_SERVER_LISTEN    3
+#define RPC_C_MGMT_STOP_SERVER_LISTEN  4
+
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcServerRegisterIf(RPC_IF_HANDLE IfSpec,
+    UUID *MgrTypeUuid, RPC_MGR_EPV *MgrEpv);
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcServerRegisterIfEx(RPC_IF_HANDLE IfSpec,
+    UUID *MgrTypeUuid, RPC_MGR_EPV *MgrEpv, unsigned int Flags,
+    unsigned int MaxCalls, RPC_IF_CALLBACK_FN *IfCallback);
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcServerRegisterIf2(RPC_IF_HANDLE IfSpec,
+    UUID *MgrTypeUuid, RPC_MGR_EPV *MgrEpv, unsigned int Flags,
+    unsigned int MaxCalls, unsigned int MaxRpcSize,
+    RPC_IF_CALLBACK_FN *IfCallbackFn);
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcServerRegisterIf3(RPC_IF_HANDLE IfSpec,
+    UUID *MgrTypeUuid, RPC_MGR_EPV *MgrEpv, unsigned int Flags,
+    unsigned int MaxCalls, unsigned int MaxRpcSize,
+    RPC_IF_CALLBACK_FN *IfCallback, void *SecurityDescriptor);
+/* IfSpec NULL: every interface.  WaitForCallsToComplete: wait for the
+ * interface's calls in progress; otherwise new calls are refused at once
+ * (nca_s_unk_if) and running ones finish on their own. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcServerUnregisterIf(RPC_IF_HANDLE IfSpec,
+    UUID *MgrTypeUuid, unsigned int WaitForCallsToComplete);
+
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcServerInqBindings(RPC_BINDING_VECTOR **BindingVector);
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcBindingVectorFree(RPC_BINDING_VECTOR **BindingVector);
+
+/* Starts dispatching calls on MinimumCallThreads..MaxCalls worker threads.
+ * DontWait 0: returns when listening stops (RpcMgmtStopServerListening);
+ * otherwise at once, and RpcMgmtWaitServerListen waits. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcServerListen(unsigned int MinimumCallThreads,
+    unsigned int MaxCalls, unsigned int DontWait);
+/* Binding NULL: this process's server; otherwise a remote server through
+ * the mgmt interface (refused there unless the server allows it). */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcMgmtStopServerListening(RPC_BINDING_HANDLE Binding);
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcMgmtWaitServerListen(void);
+/* RPC_S_OK when listening, RPC_S_NOT_LISTENING when not. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcMgmtIsServerListening(RPC_BINDING_HANDLE Binding);
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcMgmtInqIfIds(RPC_BINDING_HANDLE Binding,
+    RPC_IF_ID_VECTOR **IfIdVector);
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcIfIdVectorFree(RPC_IF_ID_VECTOR **IfIdVector);
+/* Interface id and version of an interface specification. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcIfInqId(RPC_IF_HANDLE RpcIfHandle, RPC_IF_ID *RpcIfId);
+
+/* ---- cancellation (server side) ------------------------------------------
+ * Whether the client has cancelled a call: a co_cancel PDU arrived for it,
+ * or its client went away (orphaned PDU, lost connection).  BindingHandle
+ * 0: the call the calling thread is serving; otherwise a call's server
+ * binding handle (the Handle of its RPC_MESSAGE), from any thread.
+ * RPC_S_OK: cancelled; RPC_S_CALL_IN_PROGRESS (1791): not cancelled;
+ * RPC_S_NO_CALL_ACTIVE (1725): handle 0 on a thread that serves no call;
+ * RPC_S_INVALID_BINDING (1702): not the handle of a call in progress (a
+ * client binding, a finished call, garbage).  Changes no state: the
+ * routine still completes the call, or ends it with
+ * RpcRaiseException(RPC_S_CALL_CANCELLED) (fault nca_s_fault_cancel). */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcServerTestCancel(RPC_BINDING_HANDLE BindingHandle);
+/* RpcServerTestCancel(0). */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcTestCancel(void);
+
 #define UuidToString            UuidToStringA
 #define UuidFromString          UuidFromStringA
 #define RpcStringFree           RpcStringFreeA
 #define DceErrorInqText         DceErrorInqTextA
 #define RpcStringBindingCompose RpcStringBindingComposeA
 #define RpcStringBindingParse   RpcStringBindingParseA
+#define RpcBindingFromStringBinding RpcBindingFromStringBindingA
+#define RpcBindingToStringBinding   RpcBindingToStringBindingA
+#define RpcServerUseProtseqEp   RpcServerUseProtseqEpA
+#define RpcServerUseProtseq     RpcServerUseProtseqA
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,179 @@
+/*
+ * libclient/clt.h -- libclient's private interface.
+ *
+ * Objects and ownership:
+ *  - struct clt_binding: a binding handle (RPC_BINDING_HANDLE).  Owns a
+ *    reference to its association, created at the first call.
+ *  - struct clt_assoc: the association of one binding (C706 12.4): the
+ *    server's address, the association group id the first bind_ack gave,
+ *    the call_id counter and a pool of idle connections.  Refcounted: the
+ *    binding and each call in progress hold one.
+ *  - struct clt_conn: one transport connection, bound (bind/bind_ack) with
+ *    the presentation contexts negotiated on it.  Owned by whoever holds
+ *    it: the pool while idle, a call while busy.
+ *  - struct clt_thread: per-thread state (cancel timeout, cancel requests,
+ *    the wake-up eventfd), in a process-wide list so RpcCancelThread can
+ *    find a thread's call.
+ *
+ * A synchronous call runs on the caller's thread with non-blocking
+ * sockets and poll(), so a cancel (RpcCancelThread) can wake it at any
+ * point; the co_cancel PDU is then written by the calling thread itself,
+ * between fragments, so PDUs never interleave on the wire.
+ */
+#ifndef RPCRT_LIBCLIENT_CLT_H
+#define RPCRT_LIBCLIENT_CLT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+#include <sys/uio.h>
+
+#include <rpcrt/rpcdce.h>
+
+#include "libclient/handle.h"
+#include "proto/proto.h"
+
+/* Defaults a binding may change with options (see RpcBindingFromStringBinding(3)). */
+#define CLT_DEFAULT_MAX_FRAG      RPC_DEFAULT_FRAG_SIZE
+#define CLT_MAX_RESPONSE          (256u * 1024 * 1024)
+#define CLT_CONNECT_TIMEOUT_MS    30000
+#define CLT_MAX_IDLE_CONNS        32
+
+struct clt_ctx {                     /* a presentation context on a conn */
+    RPC_SYNTAX_IDENTIFIER iface;
+    uint16_t cont_id;
+};
+
+struct clt_conn {
+    int fd;
+    struct clt_conn *next;           /* pool link */
+    uint16_t max_xmit;               /* negotiated (C706 12.6.3.1) */
+    uint16_t max_recv;
+    uint16_t features;               /* BTFN_* the server accepted */
+    uint16_t next_cont_id;
+    struct clt_ctx *ctx;
+    unsigned n_ctx, cap_ctx;
+    int broken;                      /* never reuse */
+    /* Receive buffer: bytes [0, rlen) read but not yet consumed. */
+    uint8_t *rbuf;
+    size_t rlen, rcap;
+};
+
+struct clt_assoc {
+    atomic_uint refs;
+    pthread_mutex_t lock;            /* idle list, assoc_group_id */
+    enum rpc_protseq protseq;
+    char *netaddr;
+    char *endpoint;
+    uint16_t max_frag;               /* what we offer in binds */
+    uint32_t assoc_group_id;
+    atomic_uint next_call_id;
+    struct clt_conn *idle;
+    unsigned n_idle;
+};
+
+struct clt_binding {
+    struct rpc_handle h;             /* first: the registry's view */
+    pthread_mutex_t lock;            /* the fields below */
+    enum rpc_protseq protseq;
+    char *netaddr;                   /* never NULL */
+    char *endpoint;                  /* never NULL; "" = not known */
+    char *options;                   /* never NULL */
+    GUID object;                     /* nil: none */
+    uint16_t max_frag;
+    struct clt_assoc *assoc;         /* NULL until the first call */
+};
+
+struct clt_thread {
+    pthread_t tid;
+    struct clt_thread *next;         /* registry list */
+    pthread_mutex_t lock;            /* in_call, cancels */
+    int wake_fd;                     /* eventfd; -1 until needed */
+    long cancel_timeout;             /* seconds; -1 infinite */
+    long call_timeout;               /* the current call's; RpcCancelThreadEx */
+    int in_call;
+    unsigned cancels;                /* requested for the current call */
+};
+
+/* A deadline: tv_sec < 0 means none. */
+typedef struct timespec clt_deadline;
+
+/* clt_binding.c */
+/* The binding behind a handle, with a reference (I_RpcrtHandlePut). */
+struct clt_binding *clt_binding_get(RPC_BINDING_HANDLE h);
+/* The binding's association (created on first use), with a reference. */
+RPC_STATUS clt_binding_assoc(struct clt_binding *b, struct clt_assoc **out);
+
+/* clt_assoc.c */
+void clt_assoc_ref(struct clt_assoc *a);
+void clt_assoc_unref(struct clt_assoc *a);
+/* A connection of the association with a context for iface: an idle one
+ * that has it, an idle one extended with alter_context, or a new one.
+ * *cont_id gets the context id.  RPC_S_OK, RPC_S_SERVER_UNAVAILABLE,
+ * RPC_S_UNKNOWN_IF, RPC_S_UNSUPPORTED_TRANS_SYN, RPC_S_PROTOCOL_ERROR,
+ * RPC_S_CALL_FAILED_DNE, RPC_S_CALL_CANCELLED. */
+RPC_STATUS clt_assoc_acquire(struct clt_assoc *a, struct clt_thread *ts,
+                             const RPC_SYNTAX_IDENTIFIER *iface,
+                             struct clt_conn **out, uint16_t *cont_id);
+/* Gives a connection back: to the pool if healthy, else closed. */
+void clt_assoc_release(struct clt_assoc *a, struct clt_conn *c);
+void clt_conn_close(struct clt_conn *c);
+
+/* clt_conn.c: transport */
+/* Connects (non-blocking socket afterwards).  RPC_S_OK or
+ * RPC_S_SERVER_UNAVAILABLE / RPC_S_INVALID_NET_ADDR / RPC_S_OUT_OF_MEMORY. */
+RPC_STATUS clt_conn_open(enum rpc_protseq ps, const char *netaddr,
+                         const char *endpoint, struct clt_conn **out);
+/* Writes all of iov; waits with poll.  Returns 0, or -1 with errno
+ * (ETIMEDOUT at the deadline, EPIPE/ECONNRESET ...). */
+int clt_conn_writev(struct clt_conn *c, const struct iovec *iov, int n,
+                    const clt_deadline *dl);
+/* Result of waiting for the next PDU. */
+enum clt_wait {
+    CLT_PDU = 0,      /* a whole PDU is at c->rbuf[0..*len) */
+    CLT_WOKEN,        /* the thread's wake fd fired */
+    CLT_TIMEOUT,      /* the deadline passed */
+    CLT_EOF,          /* the peer closed */
+    CLT_ERROR,        /* socket error or malformed framing */
+};
+/* Reads until a whole PDU is buffered; wake_fd (-1: none) interrupts. */
+enum clt_wait clt_conn_recv_pdu(struct clt_conn *c, int wake_fd,
+                                const clt_deadline *dl, size_t *len);
+/* Drops the first len buffered bytes (a PDU the caller has used). */
+void clt_conn_consume(struct clt_conn *c, size_t len);
+/* Encodes p and writes it. */
+int clt_conn_send_pdu(struct clt_conn *c, struct rpc_pdu *p, const clt_deadline *dl);
+/* 1 when an idle connection looks closed by the peer (or has unread data). */
+int clt_conn_stale(struct clt_conn *c);
+
+/* clt_thread.c */
+/* The calling thread's state (created on first use); NULL only when out
+ * of memory. */
+struct clt_thread *clt_thread_self(void);
+/* Marks the start/end of a call on ts; start clears earlier cancels. */
+void clt_thread_call_begin(struct clt_thread *ts);
+void clt_thread_call_end(struct clt_thread *ts);
+/* Cancels requested so far for the current call; drains the wake fd.
+ * *timeout (if not NULL) gets the cancel timeout that applies to it. */
+unsigned clt_thread_cancels(struct clt_thread *ts, long *timeout);
+/* Records a cancel for tid's call in progress and wakes that thread;
+ * timeout >= -1 replaces the call's cancel timeout (RpcCancelThreadEx),
+ * CLT_KEEP_TIMEOUT keeps it.  *found: tid has runtime state.  Returns 1
+ * when a call was in progress. */
+#define CLT_KEEP_TIMEOUT (-2L)
+int clt_thread_post_cancel(pthread_t tid, long timeout, int *found);
+
+/* clt_time.c helpers */
+void clt_deadline_none(clt_deadline *d);
+void clt_deadline_in_ms(clt_deadline *d, long ms);
+int clt_deadline_ms_left(const clt_deadline *d);   /* -1: none; >= 0 */
+
+/* clt_lrpc.c */
+/* The socket path of an ncalrpc endpoint.  0, or -1 when it does not fit
+ * or the name is not a valid endpoint. */
+RPCRT_INTERNAL int I_RpcrtLrpcPath(const char *endpoint, char *buf, size_t size);
+/* The directory of ncalrpc sockets (see RpcServerUseProtseq(3)). */
+RPCRT_INTERNAL const char *I_RpcrtLrpcDir(char *buf, size_t size);
+
+#endif

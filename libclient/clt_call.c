@@ -1,0 +1,398 @@
+/*
+ * libclient/clt_call.c -- the stub-level call: I_RpcGetBuffer,
+ * I_RpcSendReceive, I_RpcFreeBuffer.
+ *
+ * A call takes a connection from its binding's association, sends the
+ * request in fragments of the negotiated size (C706 12.6.3.1: alloc_hint
+ * is the stub bytes still to come), then reassembles the response.  It
+ * runs on the caller's thread; RpcCancelThread wakes it through the
+ * thread's eventfd, and the calling thread itself writes one co_cancel PDU
+ * per cancel -- after the first request fragment, never as
+ * PFC_PENDING_CANCEL on it (MS-RPCE 3.3.2.x: Windows servers reject
+ * that) -- then waits at most the cancel timeout before it sends
+ * orphaned and gives up with RPC_S_CALL_FAILED.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libclient/clt.h"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define HOST_DREP DREP_BE
+#else
+#define HOST_DREP DREP_LE
+#endif
+
+struct clt_call {
+    struct clt_conn *c;
+    struct clt_thread *ts;
+    uint32_t call_id;
+    int first_sent;          /* the first request fragment is on the wire */
+    unsigned seen;           /* cancels noticed */
+    unsigned sent;           /* co_cancel PDUs written */
+    long timeout;            /* cancel timeout, seconds; -1 infinite */
+    clt_deadline dl;         /* cancel deadline once the first cancel came */
+    /* Reply reassembly. */
+    uint8_t *reply;
+    size_t reply_len, reply_cap;
+    uint32_t reply_drep;
+};
+
+/* ---- buffers ------------------------------------------------------------ */
+
+RPC_EXPORT RPC_STATUS RPC_ENTRY
+I_RpcGetBuffer(PRPC_MESSAGE Message)
+{
+    struct rpc_handle *h;
+    RPC_STATUS st;
+
+    if (Message == NULL)
+        return RPC_S_INVALID_ARG;
+    if ((h = I_RpcrtHandleGet(Message->Handle, RPC_HANDLE_ANY)) == NULL)
+        return RPC_S_INVALID_BINDING;
+    st = h->ops->get_buffer != NULL ? h->ops->get_buffer(h, Message)
+                                    : RPC_S_WRONG_KIND_OF_BINDING;
+    I_RpcrtHandlePut(h);
+    return st;
+}
+
+RPC_EXPORT RPC_STATUS RPC_ENTRY
+I_RpcFreeBuffer(PRPC_MESSAGE Message)
+{
+    struct rpc_handle *h;
+    RPC_STATUS st;
+
+    if (Message == NULL)
+        return RPC_S_INVALID_ARG;
+    if (Message->Buffer == NULL)
+        return RPC_S_OK;
+    if ((h = I_RpcrtHandleGet(Message->Handle, RPC_HANDLE_ANY)) == NULL) {
+        /* The buffer is ours whatever became of the handle. */
+        free(Message->Buffer);
+        Message->Buffer = NULL;
+        return RPC_S_OK;
+    }
+    st = h->ops->free_buffer(h, Message);
+    I_RpcrtHandlePut(h);
+    return st;
+}
+
+/* ---- cancellation -------------------------------------------------------- */
+
+static int
+send_simple(struct clt_call *k, uint8_t ptype)
+{
+    struct rpc_pdu p;
+    clt_deadline dl;
+
+    rpc_pdu_init(&p, ptype, k->call_id);
+    p.hdr.drep[0] = HOST_DREP;
+    /* A co_cancel or orphaned must not wait long behind a full socket: the
+     * cancel deadline, or a few seconds. */
+    if (k->dl.tv_sec >= 0 && k->timeout >= 0)
+        dl = k->dl;
+    else
+        clt_deadline_in_ms(&dl, 5000);
+    return clt_conn_send_pdu(k->c, &p, &dl);
+}
+
+/* Takes note of n cancels requested so far: starts the cancel timer at
+ * the first, and writes one co_cancel per cancel once the request's first
+ * fragment has gone.  -1 when a write failed. */
+static int
+note_cancels(struct clt_call *k, unsigned n, long timeout)
+{
+    if (n > k->seen) {
+        k->timeout = timeout;
+        if (k->seen == 0 && k->timeout >= 0)
+            clt_deadline_in_ms(&k->dl, k->timeout * 1000);
+        k->seen = n;
+    }
+    while (k->first_sent && k->sent < k->seen) {
+        if (send_simple(k, PTYPE_CO_CANCEL) != 0)
+            return -1;
+        k->sent++;
+    }
+    return 0;
+}
+
+/* The cancel deadline passed: tell the server (orphaned, C706 12.6.4.11)
+ * and let the connection go unless keep-connection-on-orphan was
+ * negotiated (MS-RPCE 3.3.1.5.10) and nothing of the reply has come. */
+static RPC_STATUS
+orphan(struct clt_call *k)
+{
+    if (k->first_sent && send_simple(k, PTYPE_ORPHANED) != 0)
+        k->c->broken = 1;
+    if (!(k->c->features & BTFN_KEEP_CONNECTION_ON_ORPHAN) || k->reply_len != 0 ||
+        k->c->rlen != 0 || !k->first_sent)
+        k->c->broken = 1;
+    return RPC_S_CALL_FAILED;
+}
+
+/* ---- send ---------------------------------------------------------------- */
+
+static RPC_STATUS
+send_request(struct clt_call *k, uint16_t cont_id, const GUID *object,
+             const PRPC_MESSAGE msg)
+{
+    const uint8_t *stub = msg->Buffer;
+    size_t total = msg->BufferLength, off = 0;
+    int has_obj = object != NULL && !UuidIsNil((UUID *)(uintptr_t)object, NULL);
+    size_t hdr_len = RPC_REQUEST_HDR_LEN + (has_obj ? 16 : 0);
+    size_t max_stub = k->c->max_xmit - hdr_len;
+
+    /* Stub data in a request fragment is a multiple of 8 bytes except in
+     * the last one (MS-RPCE 3.3.1.5.2.x keeps NDR alignment across
+     * fragments): round the chunk down. */
+    max_stub &= ~(size_t)7;
+    do {
+        size_t chunk = total - off < max_stub ? total - off : max_stub;
+        uint8_t hdr[RPC_REQUEST_HDR_LEN + 16];
+        struct ndr_cursor cur;
+        struct rpc_pdu p;
+        struct iovec iov[2];
+        const clt_deadline *dl = k->seen > 0 && k->timeout >= 0 ? &k->dl : NULL;
+
+        rpc_pdu_init(&p, PTYPE_REQUEST, k->call_id);
+        p.hdr.drep[0] = HOST_DREP;
+        p.hdr.pfc_flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
+                                    (off + chunk == total ? PFC_LAST_FRAG : 0) |
+                                    (has_obj ? PFC_OBJECT_UUID : 0));
+        p.u.request.alloc_hint = (uint32_t)(total - off);
+        p.u.request.cont_id = cont_id;
+        p.u.request.opnum = (uint16_t)msg->ProcNum;
+        if (has_obj)
+            p.u.request.object = *object;
+        ndr_init_write_fixed(&cur, hdr, sizeof(hdr), HOST_DREP);
+        if (rpc_pdu_encode(&p, &cur) != 0 || cur.len != hdr_len)
+            return RPC_S_INTERNAL_ERROR;
+        /* The header was encoded without the stub: set the real length. */
+        ndr_patch_u16(&cur, 8, (uint16_t)(hdr_len + chunk));
+        iov[0].iov_base = hdr;
+        iov[0].iov_len = hdr_len;
+        iov[1].iov_base = (void *)(uintptr_t)(stub + off);
+        iov[1].iov_len = chunk;
+        if (clt_conn_writev(k->c, iov, chunk ? 2 : 1, dl) != 0) {
+            if (errno == ETIMEDOUT && k->seen > 0)
+                return orphan(k);
+            k->c->broken = 1;
+            return k->first_sent ? RPC_S_CALL_FAILED : RPC_S_CALL_FAILED_DNE;
+        }
+        k->first_sent = 1;
+        off += chunk;
+        /* A cancel that came while this fragment went out is sent now,
+         * between fragments. */
+        long t;
+        unsigned n = clt_thread_cancels(k->ts, &t);
+        if (note_cancels(k, n, t) != 0) {
+            k->c->broken = 1;
+            return RPC_S_CALL_FAILED;
+        }
+    } while (off < total);
+    return RPC_S_OK;
+}
+
+/* ---- receive ------------------------------------------------------------- */
+
+static int
+append_reply(struct clt_call *k, const uint8_t *p, size_t n, uint32_t hint)
+{
+    if (n > CLT_MAX_RESPONSE - k->reply_len)
+        return -1;
+    if (k->reply_len + n > k->reply_cap) {
+        size_t want = k->reply_len + n, cap = k->reply_cap ? k->reply_cap : 4096;
+        /* alloc_hint helps only as far as the bytes we trust to come. */
+        if (k->reply_len == 0 && hint > want && hint <= 1024 * 1024)
+            want = hint;
+        while (cap < want)
+            cap *= 2;
+        uint8_t *nr = realloc(k->reply, cap);
+        if (nr == NULL)
+            return -1;
+        k->reply = nr;
+        k->reply_cap = cap;
+    }
+    if (n > 0)
+        memcpy(k->reply + k->reply_len, p, n);
+    k->reply_len += n;
+    return 0;
+}
+
+static uint32_t
+fault_status(const struct rpc_pdu *p)
+{
+    uint32_t st = p->u.fault.status;
+
+    /* DCE servers put the status in the stub and 0 in the header
+     * (C706 12.6.4.7's user-exception form). */
+    if (st == 0 && p->u.fault.stub_len >= 4) {
+        struct ndr_cursor c;
+        ndr_init_read(&c, p->u.fault.stub, p->u.fault.stub_len, p->hdr.drep[0]);
+        if (ndr_get_u32(&c, &st) != 0)
+            st = 0;
+    }
+    return st;
+}
+
+static RPC_STATUS
+receive_reply(struct clt_call *k)
+{
+    int started = 0;
+
+    for (;;) {
+        struct rpc_pdu p;
+        size_t len;
+        const clt_deadline *dl = k->seen > 0 && k->timeout >= 0 ? &k->dl : NULL;
+        RPC_STATUS st = RPC_S_OK;
+        int done = 0;
+
+        switch (clt_conn_recv_pdu(k->c, k->ts->wake_fd, dl, &len)) {
+        case CLT_PDU:
+            break;
+        case CLT_WOKEN: {
+            long t;
+            unsigned n = clt_thread_cancels(k->ts, &t);
+            if (note_cancels(k, n, t) != 0) {
+                k->c->broken = 1;
+                return RPC_S_CALL_FAILED;
+            }
+            continue;
+        }
+        case CLT_TIMEOUT:
+            return orphan(k);
+        case CLT_EOF:
+        case CLT_ERROR:
+        default:
+            k->c->broken = 1;
+            return RPC_S_CALL_FAILED;
+        }
+        if (rpc_pdu_parse(k->c->rbuf, len, &p) != 0) {
+            k->c->broken = 1;
+            return RPC_S_PROTOCOL_ERROR;
+        }
+        if (p.hdr.call_id != k->call_id &&
+            (p.hdr.ptype == PTYPE_RESPONSE || p.hdr.ptype == PTYPE_FAULT)) {
+            /* The late reply of an earlier call orphaned on this
+             * connection (kept open by keep-connection-on-orphan). */
+            rpc_pdu_clear(&p);
+            clt_conn_consume(k->c, len);
+            continue;
+        }
+        switch (p.hdr.ptype) {
+        case PTYPE_RESPONSE:
+            if (!started && !(p.hdr.pfc_flags & PFC_FIRST_FRAG)) {
+                st = RPC_S_PROTOCOL_ERROR;
+                k->c->broken = 1;
+                done = 1;
+                break;
+            }
+            if (!started)
+                k->reply_drep = (uint32_t)p.hdr.drep[0] | (uint32_t)p.hdr.drep[1] << 8 |
+                                (uint32_t)p.hdr.drep[2] << 16 | (uint32_t)p.hdr.drep[3] << 24;
+            started = 1;
+            if (append_reply(k, p.u.response.stub, p.u.response.stub_len,
+                             p.u.response.alloc_hint) != 0) {
+                st = RPC_S_OUT_OF_MEMORY;
+                k->c->broken = 1;
+                done = 1;
+            } else if (p.hdr.pfc_flags & PFC_LAST_FRAG) {
+                done = 1;
+            }
+            break;
+        case PTYPE_FAULT:
+            st = proto_status_from_nca(fault_status(&p));
+            if (st == RPC_S_OK)
+                st = RPC_S_CALL_FAILED;
+            done = 1;
+            break;
+        case PTYPE_SHUTDOWN:
+            /* The server will close once its calls are done (C706
+             * 12.6.4.10): finish this call, then drop the connection. */
+            k->c->broken = 1;
+            break;
+        default:
+            st = RPC_S_PROTOCOL_ERROR;
+            k->c->broken = 1;
+            done = 1;
+            break;
+        }
+        rpc_pdu_clear(&p);
+        clt_conn_consume(k->c, len);
+        if (done)
+            return st;
+    }
+}
+
+/* ---- the call ------------------------------------------------------------ */
+
+RPC_EXPORT RPC_STATUS RPC_ENTRY
+I_RpcSendReceive(PRPC_MESSAGE Message)
+{
+    const RPC_CLIENT_INTERFACE *ci;
+    struct clt_binding *b;
+    struct clt_assoc *a = NULL;
+    struct clt_call k;
+    uint16_t cont_id = 0;
+    GUID object;
+    RPC_STATUS st;
+
+    if (Message == NULL)
+        return RPC_S_INVALID_ARG;
+    if ((b = clt_binding_get(Message->Handle)) == NULL)
+        return RPC_S_INVALID_BINDING;
+    ci = Message->RpcInterfaceInformation;
+    if (ci == NULL || (Message->Buffer == NULL && Message->BufferLength != 0)) {
+        I_RpcrtHandlePut(&b->h);
+        return RPC_S_INVALID_ARG;
+    }
+    memset(&k, 0, sizeof(k));
+    clt_deadline_none(&k.dl);
+    if ((k.ts = clt_thread_self()) == NULL) {
+        I_RpcrtHandlePut(&b->h);
+        return RPC_S_OUT_OF_MEMORY;
+    }
+    pthread_mutex_lock(&b->lock);
+    object = b->object;
+    pthread_mutex_unlock(&b->lock);
+    if ((st = clt_binding_assoc(b, &a)) != RPC_S_OK) {
+        I_RpcrtHandlePut(&b->h);
+        return st;
+    }
+    I_RpcrtHandlePut(&b->h);
+
+    clt_thread_call_begin(k.ts);
+    st = clt_assoc_acquire(a, k.ts, &ci->InterfaceId, &k.c, &cont_id);
+    if (st == RPC_S_OK) {
+        k.call_id = atomic_fetch_add(&a->next_call_id, 1);
+        /* Cancels that came during connect/bind start the timer now;
+         * their co_cancel follows the first fragment. */
+        long t;
+        unsigned n = clt_thread_cancels(k.ts, &t);
+        note_cancels(&k, n, t);
+        st = send_request(&k, cont_id, &object, Message);
+        if (st == RPC_S_OK)
+            st = receive_reply(&k);
+        clt_assoc_release(a, k.c);
+    }
+    clt_thread_call_end(k.ts);
+    clt_assoc_unref(a);
+
+    /* The request buffer is ours now; the reply (or nothing) replaces it. */
+    free(Message->Buffer);
+    if (st == RPC_S_OK) {
+        if (k.reply == NULL)
+            k.reply = malloc(1);
+        Message->Buffer = k.reply;
+        Message->BufferLength = (unsigned int)k.reply_len;
+        Message->DataRepresentation = k.reply_drep;
+        if (k.reply == NULL)
+            st = RPC_S_OUT_OF_MEMORY;
+    } else {
+        free(k.reply);
+        Message->Buffer = NULL;
+        Message->BufferLength = 0;
+    }
+    return st;
+}

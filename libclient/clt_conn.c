@@ -1,0 +1,362 @@
+/*
+ * libclient/clt_conn.c -- a client transport connection: connect, write
+ * whole buffers, read whole PDUs, all with poll() so that a deadline or
+ * the calling thread's wake fd can interrupt any wait.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "libclient/clt.h"
+
+#define RBUF_INITIAL 8192
+
+static int
+set_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+
+    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* Non-blocking connect with a deadline.  0 or -1/errno. */
+static int
+connect_wait(int fd, const struct sockaddr *sa, socklen_t salen)
+{
+    struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+    int err = 0;
+    socklen_t elen = sizeof(err);
+
+    if (connect(fd, sa, salen) == 0)
+        return 0;
+    if (errno != EINPROGRESS)
+        return -1;
+    for (;;) {
+        int r = poll(&pfd, 1, CLT_CONNECT_TIMEOUT_MS);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r == 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        if (r < 0)
+            return -1;
+        break;
+    }
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0)
+        return -1;
+    if (err != 0) {
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
+
+static struct clt_conn *
+conn_new(int fd)
+{
+    struct clt_conn *c = calloc(1, sizeof(*c));
+
+    if (c == NULL)
+        return NULL;
+    if ((c->rbuf = malloc(RBUF_INITIAL)) == NULL) {
+        free(c);
+        return NULL;
+    }
+    c->rcap = RBUF_INITIAL;
+    c->fd = fd;
+    return c;
+}
+
+static RPC_STATUS
+open_tcp(const char *netaddr, const char *endpoint, int *out)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    const char *host = (netaddr != NULL && *netaddr != '\0') ? netaddr : "localhost";
+    RPC_STATUS st = RPC_S_SERVER_UNAVAILABLE;
+    int fd = -1, one = 1;
+
+    if (endpoint == NULL || *endpoint == '\0')
+        return RPC_S_NO_ENDPOINT_FOUND;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+    /* A literal IPv6 address may come in brackets. */
+    char hbuf[256];
+    size_t hl = strlen(host);
+    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']' && hl - 2 < sizeof(hbuf)) {
+        memcpy(hbuf, host + 1, hl - 2);
+        hbuf[hl - 2] = '\0';
+        host = hbuf;
+    }
+    int gr = getaddrinfo(host, endpoint, &hints, &res);
+    if (gr != 0) {
+        /* AI_ADDRCONFIG hides loopback-only families on hosts without
+         * other addresses; try again without it. */
+        hints.ai_flags = AI_NUMERICSERV;
+        gr = getaddrinfo(host, endpoint, &hints, &res);
+    }
+    if (gr != 0)
+        return gr == EAI_NONAME ? RPC_S_SERVER_UNAVAILABLE : RPC_S_INVALID_NET_ADDR;
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0)
+            continue;
+        if (set_nonblock(fd) == 0 && connect_wait(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+            /* Every PDU is a whole message: no Nagle delay. */
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+            st = RPC_S_OK;
+            break;
+        }
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    *out = fd;
+    return st;
+}
+
+static RPC_STATUS
+open_lrpc(const char *endpoint, int *out)
+{
+    struct sockaddr_un sun;
+    int fd;
+
+    if (endpoint == NULL || *endpoint == '\0')
+        return RPC_S_NO_ENDPOINT_FOUND;
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    if (I_RpcrtLrpcPath(endpoint, sun.sun_path, sizeof(sun.sun_path)) != 0)
+        return RPC_S_INVALID_ENDPOINT_FORMAT;
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return RPC_S_OUT_OF_RESOURCES;
+    if (set_nonblock(fd) != 0 ||
+        connect_wait(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+        close(fd);
+        return RPC_S_SERVER_UNAVAILABLE;
+    }
+    *out = fd;
+    return RPC_S_OK;
+}
+
+RPC_STATUS
+clt_conn_open(enum rpc_protseq ps, const char *netaddr, const char *endpoint,
+              struct clt_conn **out)
+{
+    RPC_STATUS st;
+    int fd = -1;
+
+    *out = NULL;
+    switch (ps) {
+    case RPC_PROTSEQ_NCACN_IP_TCP:
+        st = open_tcp(netaddr, endpoint, &fd);
+        break;
+    case RPC_PROTSEQ_NCALRPC:
+        st = open_lrpc(endpoint, &fd);
+        break;
+    default:
+        return RPC_S_PROTSEQ_NOT_SUPPORTED;
+    }
+    if (st != RPC_S_OK)
+        return st;
+    if ((*out = conn_new(fd)) == NULL) {
+        close(fd);
+        return RPC_S_OUT_OF_MEMORY;
+    }
+    return RPC_S_OK;
+}
+
+void
+clt_conn_close(struct clt_conn *c)
+{
+    if (c == NULL)
+        return;
+    if (c->fd >= 0)
+        close(c->fd);
+    free(c->ctx);
+    free(c->rbuf);
+    free(c);
+}
+
+/* Waits for fd events or the wake fd.  1: fd ready; 0: timeout; 2: woken;
+ * -1: error. */
+static int
+wait_fd(int fd, short events, int wake_fd, const clt_deadline *dl)
+{
+    struct pollfd pfd[2] = {
+        {.fd = fd, .events = events},
+        {.fd = wake_fd, .events = POLLIN},
+    };
+    nfds_t n = wake_fd >= 0 ? 2 : 1;
+
+    for (;;) {
+        int r = poll(pfd, n, clt_deadline_ms_left(dl));
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (r == 0)
+            return 0;
+        if (n == 2 && (pfd[1].revents & POLLIN))
+            return 2;
+        return 1;
+    }
+}
+
+int
+clt_conn_writev(struct clt_conn *c, const struct iovec *iov_in, int n,
+                const clt_deadline *dl)
+{
+    struct iovec iov[8];
+    int i = 0;
+
+    if (n > 8) {
+        errno = EINVAL;
+        return -1;
+    }
+    memcpy(iov, iov_in, sizeof(*iov) * (size_t)n);
+    while (i < n) {
+        struct msghdr mh = {.msg_iov = iov + i, .msg_iovlen = (size_t)(n - i)};
+        ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                return -1;
+            int r = wait_fd(c->fd, POLLOUT, -1, dl);
+            if (r == 0) {
+                errno = ETIMEDOUT;
+                return -1;
+            }
+            if (r < 0)
+                return -1;
+            continue;
+        }
+        size_t left = (size_t)w;
+        while (i < n && left >= iov[i].iov_len) {
+            left -= iov[i].iov_len;
+            i++;
+        }
+        if (i < n) {
+            iov[i].iov_base = (uint8_t *)iov[i].iov_base + left;
+            iov[i].iov_len -= left;
+        }
+    }
+    return 0;
+}
+
+int
+clt_conn_send_pdu(struct clt_conn *c, struct rpc_pdu *p, const clt_deadline *dl)
+{
+    uint8_t buf[512];
+    struct ndr_cursor cur;
+    struct iovec iov;
+    int r;
+
+    /* Small PDUs (bind, co_cancel, orphaned ...) are built on the stack. */
+    ndr_init_write_fixed(&cur, buf, sizeof(buf), DREP_LE);
+    if ((r = rpc_pdu_encode(p, &cur)) == PROTO_E_RANGE) {
+        if (ndr_init_write(&cur, 4096, DREP_LE) != 0)
+            return -1;
+        r = rpc_pdu_encode(p, &cur);
+    }
+    if (r != 0) {
+        ndr_cursor_free(&cur);
+        errno = EINVAL;
+        return -1;
+    }
+    iov.iov_base = cur.data;
+    iov.iov_len = cur.len;
+    r = clt_conn_writev(c, &iov, 1, dl);
+    ndr_cursor_free(&cur);
+    return r;
+}
+
+enum clt_wait
+clt_conn_recv_pdu(struct clt_conn *c, int wake_fd, const clt_deadline *dl,
+                  size_t *len)
+{
+    for (;;) {
+        uint16_t fl;
+        size_t need = RPC_HDR_LEN;
+
+        if (c->rlen >= RPC_HDR_LEN) {
+            if (rpc_peek_frag_length(c->rbuf, c->rlen, &fl) != 0 ||
+                fl < RPC_HDR_LEN || (c->max_recv != 0 && fl > c->max_recv &&
+                                     fl > RPC_DEFAULT_FRAG_SIZE))
+                return CLT_ERROR;
+            need = fl;
+            if (c->rlen >= need) {
+                *len = need;
+                return CLT_PDU;
+            }
+        }
+        if (c->rcap < need) {
+            uint8_t *nb = realloc(c->rbuf, need);
+            if (nb == NULL)
+                return CLT_ERROR;
+            c->rbuf = nb;
+            c->rcap = need;
+        }
+        ssize_t r = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
+        if (r > 0) {
+            c->rlen += (size_t)r;
+            continue;
+        }
+        if (r == 0)
+            return CLT_EOF;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return CLT_ERROR;
+        switch (wait_fd(c->fd, POLLIN, wake_fd, dl)) {
+        case 0:
+            return CLT_TIMEOUT;
+        case 2:
+            return CLT_WOKEN;
+        case 1:
+            break;
+        default:
+            return CLT_ERROR;
+        }
+    }
+}
+
+void
+clt_conn_consume(struct clt_conn *c, size_t len)
+{
+    if (len >= c->rlen) {
+        c->rlen = 0;
+        return;
+    }
+    memmove(c->rbuf, c->rbuf + len, c->rlen - len);
+    c->rlen -= len;
+}
+
+int
+clt_conn_stale(struct clt_conn *c)
+{
+    struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+    uint8_t b;
+
+    if (c->broken || c->rlen != 0)
+        return 1;
+    if (poll(&pfd, 1, 0) == 0)
+        return 0;
+    /* Readable while idle: EOF, an error, or bytes nobody asked for (a
+     * shutdown PDU, say): none of them leaves the connection usable. */
+    (void)recv(c->fd, &b, 1, MSG_PEEK);
+    return 1;
+}

@@ -1,0 +1,145 @@
+/*
+ * libclient/clt_thread.c -- per-thread client state and the registry
+ * RpcCancelThread searches.
+ *
+ * A thread gets its state the first time it enters the runtime; a
+ * pthread key destructor removes it when the thread ends, so a stale
+ * pthread_t never finds freed state.
+ */
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "libclient/clt.h"
+
+static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct clt_thread *threads;
+static pthread_key_t thread_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static int key_ok;
+
+static void
+thread_gone(void *p)
+{
+    struct clt_thread *ts = p, **pp;
+
+    pthread_mutex_lock(&threads_lock);
+    for (pp = &threads; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == ts) {
+            *pp = ts->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&threads_lock);
+    if (ts->wake_fd >= 0)
+        close(ts->wake_fd);
+    pthread_mutex_destroy(&ts->lock);
+    free(ts);
+}
+
+static void
+make_key(void)
+{
+    key_ok = pthread_key_create(&thread_key, thread_gone) == 0;
+}
+
+struct clt_thread *
+clt_thread_self(void)
+{
+    struct clt_thread *ts;
+
+    pthread_once(&key_once, make_key);
+    if (!key_ok)
+        return NULL;
+    if ((ts = pthread_getspecific(thread_key)) != NULL)
+        return ts;
+    if ((ts = calloc(1, sizeof(*ts))) == NULL)
+        return NULL;
+    ts->tid = pthread_self();
+    ts->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    ts->cancel_timeout = RPC_C_CANCEL_INFINITE_TIMEOUT;
+    pthread_mutex_init(&ts->lock, NULL);
+    if (ts->wake_fd < 0 || pthread_setspecific(thread_key, ts) != 0) {
+        if (ts->wake_fd >= 0)
+            close(ts->wake_fd);
+        pthread_mutex_destroy(&ts->lock);
+        free(ts);
+        return NULL;
+    }
+    pthread_mutex_lock(&threads_lock);
+    ts->next = threads;
+    threads = ts;
+    pthread_mutex_unlock(&threads_lock);
+    return ts;
+}
+
+static void
+drain(int fd)
+{
+    uint64_t v;
+
+    while (read(fd, &v, sizeof(v)) > 0)
+        ;
+}
+
+void
+clt_thread_call_begin(struct clt_thread *ts)
+{
+    pthread_mutex_lock(&ts->lock);
+    ts->in_call = 1;
+    ts->cancels = 0;
+    ts->call_timeout = ts->cancel_timeout;
+    drain(ts->wake_fd);
+    pthread_mutex_unlock(&ts->lock);
+}
+
+void
+clt_thread_call_end(struct clt_thread *ts)
+{
+    pthread_mutex_lock(&ts->lock);
+    ts->in_call = 0;
+    ts->cancels = 0;
+    pthread_mutex_unlock(&ts->lock);
+}
+
+unsigned
+clt_thread_cancels(struct clt_thread *ts, long *timeout)
+{
+    unsigned n;
+
+    pthread_mutex_lock(&ts->lock);
+    drain(ts->wake_fd);
+    n = ts->cancels;
+    if (timeout != NULL)
+        *timeout = ts->call_timeout;
+    pthread_mutex_unlock(&ts->lock);
+    return n;
+}
+
+int
+clt_thread_post_cancel(pthread_t tid, long timeout, int *found)
+{
+    struct clt_thread *ts;
+    int posted = 0;
+
+    *found = 0;
+    pthread_mutex_lock(&threads_lock);
+    for (ts = threads; ts != NULL; ts = ts->next) {
+        if (pthread_equal(ts->tid, tid)) {
+            *found = 1;
+            pthread_mutex_lock(&ts->lock);
+            if (ts->in_call) {
+                uint64_t one = 1;
+                ts->cancels++;
+                if (timeout != CLT_KEEP_TIMEOUT)
+                    ts->call_timeout = timeout;
+                posted = 1;
+                (void)!write(ts->wake_fd, &one, sizeof(one));
+            }
+            pthread_mutex_unlock(&ts->lock);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&threads_lock);
+    return posted;
+}

@@ -1,0 +1,62 @@
+/*
+ * libclient/handle.h -- the header every runtime handle starts with, and
+ * the registry that tells a live handle from a freed one or garbage.
+ *
+ * Shared by libclient and libserver: libserver links librpcrt-client and
+ * uses these (exported, internal, I_Rpcrt-prefixed) functions, so there is
+ * one registry per process whichever library a handle comes from.  A
+ * pointer passed in by a caller is never dereferenced before the registry
+ * says it is a live handle of the expected kind.
+ */
+#ifndef RPCRT_LIBCLIENT_HANDLE_H
+#define RPCRT_LIBCLIENT_HANDLE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <rpcrt/rpcdce.h>
+
+enum rpc_handle_kind {
+    RPC_HANDLE_ANY = 0,
+    RPC_HANDLE_CLIENT_BINDING = 0x52504342,  /* "RPCB" */
+    RPC_HANDLE_SERVER_CALL = 0x52504353,     /* "RPCS": a call's binding */
+};
+
+struct rpc_handle;
+
+struct rpc_handle_ops {
+    /* Frees the object when its last reference goes. */
+    void (*destroy)(struct rpc_handle *h);
+    /* I_RpcGetBuffer / I_RpcFreeBuffer for messages of this handle. */
+    RPC_STATUS (*get_buffer)(struct rpc_handle *h, PRPC_MESSAGE msg);
+    RPC_STATUS (*free_buffer)(struct rpc_handle *h, PRPC_MESSAGE msg);
+    /* RpcBindingToStringBinding; NULL if the kind has no string form. */
+    RPC_STATUS (*to_string)(struct rpc_handle *h, RPC_CSTR *out);
+    /* RpcBindingInqObject. */
+    RPC_STATUS (*inq_object)(struct rpc_handle *h, UUID *obj);
+};
+
+struct rpc_handle {
+    uint32_t kind;                      /* enum rpc_handle_kind */
+    atomic_uint refs;                   /* registry lookups hold one */
+    const struct rpc_handle_ops *ops;
+};
+
+#define RPCRT_INTERNAL __attribute__((visibility("default")))
+
+/* Sets kind, ops, one reference (the creator's), and enters h in the
+ * registry.  RPC_S_OK or RPC_S_OUT_OF_MEMORY. */
+RPCRT_INTERNAL RPC_STATUS I_RpcrtHandleInit(struct rpc_handle *h, uint32_t kind,
+                                           const struct rpc_handle_ops *ops);
+/* Removes h from the registry (later lookups fail) and drops the
+ * creator's reference. */
+RPCRT_INTERNAL void I_RpcrtHandleRetire(struct rpc_handle *h);
+/* If p is a live handle of that kind (RPC_HANDLE_ANY: any), takes a
+ * reference and returns it; else NULL.  p is not dereferenced unless it is
+ * registered. */
+RPCRT_INTERNAL struct rpc_handle *I_RpcrtHandleGet(const void *p, uint32_t kind);
+RPCRT_INTERNAL void I_RpcrtHandleRef(struct rpc_handle *h);
+/* Drops a reference; the last one calls ops->destroy. */
+RPCRT_INTERNAL void I_RpcrtHandlePut(struct rpc_handle *h);
+
+#endif

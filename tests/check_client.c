@@ -1,0 +1,459 @@
+/*
+ * tests/check_client.c -- libclient against a real rpctest-server process
+ * on loopback (TCP and ncalrpc): binding handles, Echo of every size at
+ * several fragment sizes, concurrency on one binding, faults, a dying
+ * server, and a fake peer that forces tiny fragments both ways.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
+
+#include <rpcrt/rpc.h>
+
+#include "examples/rpctest_client.h"
+#include "proto/proto.h"
+#include "tests/tests.h"
+#include "tests/testsrv.h"
+
+#define CS(s) ((RPC_CSTR)(uintptr_t)(s))
+
+static struct testsrv srv;
+
+static void
+srv_up(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    testsrv_start(&srv, NULL);
+}
+
+static void
+srv_down(void)
+{
+    testsrv_stop(&srv);
+}
+
+static RPC_BINDING_HANDLE
+bind_to(const char *sb)
+{
+    RPC_BINDING_HANDLE h = NULL;
+    RPC_STATUS st = RpcBindingFromStringBinding(CS(sb), &h);
+
+    ck_assert_msg(st == RPC_S_OK, "%s: %ld", sb, (long)st);
+    return h;
+}
+
+/* The binding of the transport under test (_i: 0 TCP, 1 ncalrpc), with
+ * options. */
+static RPC_BINDING_HANDLE
+bind_transport(int lrpc, const char *opts)
+{
+    char sb[256];
+    const char *base = lrpc ? srv.lrpc : srv.tcp;
+    size_t n = strlen(base);
+
+    if (opts == NULL)
+        return bind_to(base);
+    /* "...[EP]" -> "...[EP,opts]" */
+    snprintf(sb, sizeof(sb), "%.*s,%s]", (int)(n - 1), base, opts);
+    return bind_to(sb);
+}
+
+static void
+echo_check(RPC_BINDING_HANDLE h, uint32_t n, unsigned seed)
+{
+    uint8_t *in = malloc(n ? n : 1), *out = malloc(n ? n : 1);
+    int32_t ret = -1;
+    RPC_STATUS st;
+
+    ck_assert_ptr_nonnull(in);
+    ck_assert_ptr_nonnull(out);
+    for (uint32_t i = 0; i < n; i++)
+        in[i] = (uint8_t)(i * 131u + seed);
+    memset(out, 0xee, n ? n : 1);
+    st = rpctest_echo(h, in, n, out, &ret);
+    ck_assert_msg(st == RPC_S_OK, "Echo %u: %ld", n, (long)st);
+    ck_assert_int_eq(ret, 0);
+    ck_assert_msg(memcmp(in, out, n) == 0, "Echo %u: bytes differ", n);
+    free(in);
+    free(out);
+}
+
+/* ---- echo ------------------------------------------------------------- */
+
+START_TEST(test_echo_sizes)
+{
+    static const uint32_t sizes[] = {0, 1, 7, 8, 4096, 5817, 1u << 20, 8u << 20};
+    static const char *const frags[] = {NULL, "max_frag=2048", "max_frag=4280",
+                                        "max_frag=5840", "max_frag=1432"};
+
+    for (size_t f = 0; f < sizeof(frags) / sizeof(frags[0]); f++) {
+        RPC_BINDING_HANDLE h = bind_transport(_i, frags[f]);
+        for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+            echo_check(h, sizes[i], (unsigned)(i + f));
+        ck_assert_int_eq(RpcBindingFree(&h), RPC_S_OK);
+        ck_assert_ptr_null(h);
+    }
+}
+END_TEST
+
+struct worker_arg {
+    RPC_BINDING_HANDLE h;
+    unsigned id;
+    int calls;
+    int failures;
+};
+
+static void *
+echo_worker(void *p)
+{
+    struct worker_arg *w = p;
+    uint8_t in[64], out[64];
+
+    for (int i = 0; i < w->calls; i++) {
+        uint32_t n = (uint32_t)((w->id * 7 + (unsigned)i) % sizeof(in));
+        int32_t ret = -1;
+        for (uint32_t k = 0; k < n; k++)
+            in[k] = (uint8_t)(w->id ^ (unsigned)i ^ k);
+        if (rpctest_echo(w->h, in, n, out, &ret) != RPC_S_OK || ret != 0 ||
+            memcmp(in, out, n) != 0)
+            w->failures++;
+    }
+    return NULL;
+}
+
+START_TEST(test_many_threads_one_binding)
+{
+    enum { THREADS = 16, CALLS = 1000 };
+    pthread_t t[THREADS];
+    struct worker_arg w[THREADS];
+    RPC_BINDING_HANDLE h = bind_transport(_i, NULL);
+    rpctest_stats before, after;
+
+    ck_assert_int_eq(rpctest_get_stats(h, &before), RPC_S_OK);
+    for (unsigned i = 0; i < THREADS; i++) {
+        w[i] = (struct worker_arg){.h = h, .id = i, .calls = CALLS};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, echo_worker, &w[i]), 0);
+    }
+    for (unsigned i = 0; i < THREADS; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_msg(w[i].failures == 0, "thread %u: %d failed calls", i, w[i].failures);
+    }
+    ck_assert_int_eq(rpctest_get_stats(h, &after), RPC_S_OK);
+    /* Every call reached a manager routine (GetStats counts itself). */
+    ck_assert_uint_ge(after.calls_started - before.calls_started, THREADS * CALLS);
+    RpcBindingFree(&h);
+}
+END_TEST
+
+/* ---- faults and errors -------------------------------------------------- */
+
+START_TEST(test_faults)
+{
+    RPC_BINDING_HANDLE h = bind_transport(_i, NULL);
+    uint8_t *reply = NULL;
+    uint8_t shortstub[2] = {1, 0};
+
+    ck_assert_int_eq(rpctest_fault(h, 0x1c010002), RPC_S_PROCNUM_OUT_OF_RANGE);
+    ck_assert_int_eq(rpctest_fault(h, 0x1c00000d), RPC_S_CALL_CANCELLED);
+    ck_assert_int_eq(rpctest_fault(h, 5), RPC_S_ACCESS_DENIED);
+    ck_assert_int_eq(rpctest_fault(h, 1783), RPC_X_BAD_STUB_DATA);
+    /* Unknown opnums: C706's op_rng_error. */
+    ck_assert_int_eq(rpctest_raw(h, 9, NULL, 0, &reply, NULL), RPC_S_PROCNUM_OUT_OF_RANGE);
+    ck_assert_int_eq(rpctest_raw(h, 0xffff, NULL, 0, &reply, NULL), RPC_S_PROCNUM_OUT_OF_RANGE);
+    /* A stub too short for Echo. */
+    ck_assert_int_eq(rpctest_raw(h, 0, shortstub, sizeof(shortstub), &reply, NULL),
+                     RPC_X_BAD_STUB_DATA);
+    /* The binding still works after faults. */
+    echo_check(h, 100, 1);
+    RpcBindingFree(&h);
+}
+END_TEST
+
+START_TEST(test_binding_api)
+{
+    RPC_BINDING_HANDLE h = NULL, c = NULL;
+    RPC_CSTR s = NULL;
+    UUID obj, got;
+    int junk = 0;
+
+    ck_assert_int_eq(RpcBindingFromStringBinding(CS("ncacn_np:host[\\pipe\\x]"), &h),
+                     RPC_S_PROTSEQ_NOT_SUPPORTED);
+    ck_assert_int_eq(RpcBindingFromStringBinding(CS("bogus:host"), &h),
+                     RPC_S_INVALID_RPC_PROTSEQ);
+    ck_assert_int_eq(RpcBindingFromStringBinding(CS("ncacn_ip_tcp:1.2.3.4[x]"), &h),
+                     RPC_S_INVALID_ENDPOINT_FORMAT);
+    ck_assert_int_eq(RpcBindingFromStringBinding(CS("ncacn_ip_tcp"), &h),
+                     RPC_S_INVALID_STRING_BINDING);
+    ck_assert_int_eq(RpcBindingFromStringBinding(NULL, &h), RPC_S_INVALID_STRING_BINDING);
+    ck_assert_ptr_null(h);
+
+    h = bind_to("ncacn_ip_tcp:127.0.0.1[135]");
+    ck_assert_int_eq(RpcBindingToStringBinding(h, &s), RPC_S_OK);
+    ck_assert_str_eq((char *)s, "ncacn_ip_tcp:127.0.0.1[135]");
+    RpcStringFree(&s);
+    ck_assert_int_eq(UuidFromString(CS("25b0ad95-8a83-4c70-b453-e0c202c9d616"), &obj), RPC_S_OK);
+    ck_assert_int_eq(RpcBindingSetObject(h, &obj), RPC_S_OK);
+    ck_assert_int_eq(RpcBindingInqObject(h, &got), RPC_S_OK);
+    ck_assert(UuidEqual(&obj, &got, NULL));
+    ck_assert_int_eq(RpcBindingCopy(h, &c), RPC_S_OK);
+    ck_assert_int_eq(RpcBindingToStringBinding(c, &s), RPC_S_OK);
+    ck_assert_str_eq((char *)s,
+                     "25b0ad95-8a83-4c70-b453-e0c202c9d616@ncacn_ip_tcp:127.0.0.1[135]");
+    RpcStringFree(&s);
+    ck_assert_int_eq(RpcBindingReset(c), RPC_S_OK);
+    ck_assert_int_eq(RpcBindingToStringBinding(c, &s), RPC_S_OK);
+    ck_assert_str_eq((char *)s, "25b0ad95-8a83-4c70-b453-e0c202c9d616@ncacn_ip_tcp:127.0.0.1");
+    RpcStringFree(&s);
+    /* A partial binding cannot be called until the endpoint mapper
+     * resolves it (with the daemon). */
+    ck_assert_int_eq(rpctest_sleep(c, 0, NULL), RPC_S_NO_ENDPOINT_FOUND);
+
+    /* Freed, NULL and garbage handles are refused without a crash. */
+    RPC_BINDING_HANDLE stale = c;
+    ck_assert_int_eq(RpcBindingFree(&c), RPC_S_OK);
+    ck_assert_int_eq(RpcBindingFree(&stale), RPC_S_INVALID_BINDING);
+    ck_assert_int_eq(RpcBindingFree(NULL), RPC_S_INVALID_BINDING);
+    stale = &junk;
+    ck_assert_int_eq(RpcBindingFree(&stale), RPC_S_INVALID_BINDING);
+    stale = (RPC_BINDING_HANDLE)(uintptr_t)0x10;
+    ck_assert_int_eq(RpcBindingToStringBinding(stale, &s), RPC_S_INVALID_BINDING);
+    ck_assert_int_eq(rpctest_sleep(&junk, 0, NULL), RPC_S_INVALID_BINDING);
+    RpcBindingFree(&h);
+}
+END_TEST
+
+START_TEST(test_server_unavailable)
+{
+    /* A port nobody listens on: bind a socket, read its port, close it. */
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    char sb[64];
+    double t0;
+
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+    close(fd);
+    snprintf(sb, sizeof(sb), "ncacn_ip_tcp:127.0.0.1[%u]", ntohs(sa.sin_port));
+    RPC_BINDING_HANDLE h = bind_to(sb);
+    t0 = tu_now_ms();
+    ck_assert_int_eq(rpctest_sleep(h, 0, NULL), RPC_S_SERVER_UNAVAILABLE);
+    ck_assert_double_lt(tu_now_ms() - t0, 10000);
+    RpcBindingFree(&h);
+    h = bind_to("ncalrpc:[no-such-endpoint]");
+    ck_assert_int_eq(rpctest_sleep(h, 0, NULL), RPC_S_SERVER_UNAVAILABLE);
+    RpcBindingFree(&h);
+}
+END_TEST
+
+struct sleeper {
+    RPC_BINDING_HANDLE h;
+    RPC_STATUS st;
+    double ended;
+};
+
+static void *
+sleep_call(void *p)
+{
+    struct sleeper *s = p;
+
+    s->st = rpctest_sleep(s->h, 20000, NULL);
+    s->ended = tu_now_ms();
+    return NULL;
+}
+
+START_TEST(test_server_killed_mid_call)
+{
+    struct testsrv own;
+    struct sleeper s = {0};
+    pthread_t t;
+    double killed;
+
+    testsrv_start(&own, NULL);
+    s.h = bind_to(_i ? own.lrpc : own.tcp);
+    ck_assert_int_eq(pthread_create(&t, NULL, sleep_call, &s), 0);
+    usleep(300 * 1000);
+    killed = tu_now_ms();
+    testsrv_kill(&own);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(s.st, RPC_S_CALL_FAILED);
+    fprintf(stderr, "server killed: client error after %.1f ms\n", s.ended - killed);
+    /* "Within a second"; the bound here is generous for loaded machines. */
+    ck_assert_double_lt(s.ended - killed, 5000);
+    RpcBindingFree(&s.h);
+    testsrv_stop(&own);
+}
+END_TEST
+
+/* ---- a fake peer that forces tiny fragments ------------------------------- */
+
+struct fake {
+    int lfd;
+    uint16_t frag;       /* what it accepts and sends */
+    int ok;
+};
+
+static int
+read_full(int fd, uint8_t *b, size_t n)
+{
+    size_t o = 0;
+
+    while (o < n) {
+        ssize_t r = read(fd, b + o, n - o);
+        if (r <= 0)
+            return -1;
+        o += (size_t)r;
+    }
+    return 0;
+}
+
+static int
+read_pdu(int fd, uint8_t *buf, size_t cap, struct rpc_pdu *p)
+{
+    uint16_t fl;
+
+    if (read_full(fd, buf, 16) != 0 || rpc_peek_frag_length(buf, 16, &fl) != 0 ||
+        fl > cap || fl < 16 || read_full(fd, buf + 16, fl - 16u) != 0)
+        return -1;
+    return rpc_pdu_parse(buf, fl, p);
+}
+
+static int
+send_pdu(int fd, struct rpc_pdu *p)
+{
+    struct ndr_cursor c;
+    int r = -1;
+
+    if (ndr_init_write(&c, 0, DREP_LE) == 0 && rpc_pdu_encode(p, &c) == 0 &&
+        write(fd, c.data, c.len) == (ssize_t)c.len)
+        r = 0;
+    ndr_cursor_free(&c);
+    return r;
+}
+
+/* Accepts one connection: bind -> bind_ack with tiny fragment sizes, then
+ * reassembles one request and answers it as Echo would, in tiny
+ * fragments, checking the client kept to the size. */
+static void *
+fake_server(void *arg)
+{
+    struct fake *f = arg;
+    int fd = accept(f->lfd, NULL, NULL);
+    static uint8_t buf[70000];
+    struct rpc_pdu p;
+    uint8_t *stub = NULL;
+    size_t stub_len = 0;
+    uint32_t call_id = 0;
+    struct rpc_result res[2];
+
+    if (fd < 0 || read_pdu(fd, buf, sizeof(buf), &p) != 0 || p.hdr.ptype != PTYPE_BIND)
+        goto out;
+    memset(res, 0, sizeof(res));
+    res[0].xfer = rpc_ndr20_syntax;
+    res[1].result = P_CONT_PROVIDER_REJECTION;
+    res[1].reason = P_REASON_PROPOSED_TS_NOT_SUPPORTED;
+    uint32_t bind_call = p.hdr.call_id;
+    uint8_t nres = p.u.bind.n_ctx > 2 ? 2 : p.u.bind.n_ctx;
+    rpc_pdu_clear(&p);
+    rpc_pdu_init(&p, PTYPE_BIND_ACK, bind_call);
+    p.u.bind_ack.max_xmit_frag = p.u.bind_ack.max_recv_frag = f->frag;
+    p.u.bind_ack.assoc_group_id = 0x1234;
+    p.u.bind_ack.n_results = nres;
+    p.u.bind_ack.results = res;
+    if (send_pdu(fd, &p) != 0)
+        goto out;
+    for (;;) {
+        if (read_pdu(fd, buf, sizeof(buf), &p) != 0 || p.hdr.ptype != PTYPE_REQUEST ||
+            p.hdr.frag_length > f->frag)
+            goto out;
+        uint8_t *ns = realloc(stub, stub_len + p.u.request.stub_len + 1);
+        if (ns == NULL)
+            goto out;
+        stub = ns;
+        memcpy(stub + stub_len, p.u.request.stub, p.u.request.stub_len);
+        stub_len += p.u.request.stub_len;
+        call_id = p.hdr.call_id;
+        int last = p.hdr.pfc_flags & PFC_LAST_FRAG;
+        rpc_pdu_clear(&p);
+        if (last)
+            break;
+    }
+    /* Echo: request n, n, bytes -> reply n, bytes, pad, 0. */
+    if (stub_len < 8)
+        goto out;
+    uint32_t n;
+    memcpy(&n, stub, 4);
+    size_t rlen = 4 + n + ((4 - n % 4) % 4) + 4;
+    uint8_t *reply = calloc(1, rlen);
+    memcpy(reply, &n, 4);
+    memcpy(reply + 4, stub + 8, n);
+    size_t off = 0, max = f->frag - RPC_RESPONSE_HDR_LEN;
+    do {
+        size_t chunk = rlen - off < max ? rlen - off : max;
+        rpc_pdu_init(&p, PTYPE_RESPONSE, call_id);
+        p.hdr.pfc_flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
+                                    (off + chunk == rlen ? PFC_LAST_FRAG : 0));
+        p.u.response.alloc_hint = (uint32_t)(rlen - off);
+        p.u.response.stub = reply + off;
+        p.u.response.stub_len = chunk;
+        if (send_pdu(fd, &p) != 0)
+            break;
+        off += chunk;
+    } while (off < rlen);
+    free(reply);
+    f->ok = off == rlen;
+out:
+    free(stub);
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
+START_TEST(test_tiny_fragments_from_peer)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof(sa);
+    struct fake f = {.frag = 64};
+    pthread_t t;
+    char sb[64];
+
+    f.lfd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_eq(bind(f.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(listen(f.lfd, 4), 0);
+    ck_assert_int_eq(getsockname(f.lfd, (struct sockaddr *)&sa, &sl), 0);
+    snprintf(sb, sizeof(sb), "ncacn_ip_tcp:127.0.0.1[%u]", ntohs(sa.sin_port));
+    ck_assert_int_eq(pthread_create(&t, NULL, fake_server, &f), 0);
+    RPC_BINDING_HANDLE h = bind_to(sb);
+    echo_check(h, 1000, 9);
+    pthread_join(t, NULL);
+    ck_assert(f.ok);
+    RpcBindingFree(&h);
+    close(f.lfd);
+}
+END_TEST
+
+Suite *
+client_suite(void)
+{
+    Suite *s = suite_create("client");
+    TCase *tc = tcase_create("rpctest");
+
+    tcase_set_timeout(tc, 300);
+    tcase_add_unchecked_fixture(tc, srv_up, srv_down);
+    tcase_add_loop_test(tc, test_echo_sizes, 0, 2);
+    tcase_add_loop_test(tc, test_many_threads_one_binding, 0, 2);
+    tcase_add_loop_test(tc, test_faults, 0, 2);
+    tcase_add_test(tc, test_binding_api);
+    tcase_add_test(tc, test_server_unavailable);
+    tcase_add_loop_test(tc, test_server_killed_mid_call, 0, 2);
+    tcase_add_test(tc, test_tiny_fragments_from_peer);
+    suite_add_tcase(s, tc);
+    return s;
+}
