@@ -99,6 +99,15 @@ struct clt_thread {
 /* A deadline: tv_sec < 0 means none. */
 typedef struct timespec clt_deadline;
 
+/* The cancel state of one call, shared by every wait of the call
+ * (connect, bind, send, receive). */
+struct clt_cancel {
+    struct clt_thread *ts;
+    unsigned seen;                   /* cancels noticed so far */
+    long timeout;                    /* seconds from the first; -1 none */
+    clt_deadline dl;                 /* set at the first cancel */
+};
+
 /* clt_binding.c */
 /* The binding behind a handle, with a reference (I_RpcrtHandlePut). */
 struct clt_binding *clt_binding_get(RPC_BINDING_HANDLE h);
@@ -113,7 +122,7 @@ void clt_assoc_unref(struct clt_assoc *a);
  * *cont_id gets the context id.  RPC_S_OK, RPC_S_SERVER_UNAVAILABLE,
  * RPC_S_UNKNOWN_IF, RPC_S_UNSUPPORTED_TRANS_SYN, RPC_S_PROTOCOL_ERROR,
  * RPC_S_CALL_FAILED_DNE, RPC_S_CALL_CANCELLED. */
-RPC_STATUS clt_assoc_acquire(struct clt_assoc *a, struct clt_thread *ts,
+RPC_STATUS clt_assoc_acquire(struct clt_assoc *a, struct clt_cancel *cc,
                              const RPC_SYNTAX_IDENTIFIER *iface,
                              struct clt_conn **out, uint16_t *cont_id);
 /* Gives a connection back: to the pool if healthy, else closed. */
@@ -124,7 +133,8 @@ void clt_conn_close(struct clt_conn *c);
 /* Connects (non-blocking socket afterwards).  RPC_S_OK or
  * RPC_S_SERVER_UNAVAILABLE / RPC_S_INVALID_NET_ADDR / RPC_S_OUT_OF_MEMORY. */
 RPC_STATUS clt_conn_open(enum rpc_protseq ps, const char *netaddr,
-                         const char *endpoint, struct clt_conn **out);
+                         const char *endpoint, struct clt_cancel *cc,
+                         struct clt_conn **out);
 /* Writes all of iov; waits with poll.  Returns 0, or -1 with errno
  * (ETIMEDOUT at the deadline, EPIPE/ECONNRESET ...). */
 int clt_conn_writev(struct clt_conn *c, const struct iovec *iov, int n,
@@ -163,6 +173,17 @@ unsigned clt_thread_cancels(struct clt_thread *ts, long *timeout);
  * when a call was in progress. */
 #define CLT_KEEP_TIMEOUT (-2L)
 int clt_thread_post_cancel(pthread_t tid, long timeout, int *found);
+
+/* clt_call.c */
+/* Takes note of cancels requested since the last look (draining the
+ * thread's wake fd); the first starts the cancel timer.  Returns the
+ * number noticed so far. */
+unsigned clt_cancel_poll(struct clt_cancel *cc);
+/* *out = the earlier of *d (may be NULL: none) and the cancel deadline. */
+void clt_cancel_deadline(const struct clt_cancel *cc, const clt_deadline *d,
+                         clt_deadline *out);
+/* 1 when the cancel deadline has passed. */
+int clt_cancel_expired(const struct clt_cancel *cc);
 
 /* clt_time.c helpers */
 void clt_deadline_none(clt_deadline *d);

@@ -100,7 +100,7 @@ ctx_status(const struct rpc_result *r)
 /* Sends a bind (alter 0) or alter_context (alter 1) for iface on c and
  * reads the answer. */
 static RPC_STATUS
-negotiate(struct clt_assoc *a, struct clt_conn *c,
+negotiate(struct clt_assoc *a, struct clt_conn *c, struct clt_cancel *cc,
           const RPC_SYNTAX_IDENTIFIER *iface, int alter, uint16_t *cont_id)
 {
     struct rpc_pdu p, r;
@@ -136,13 +136,26 @@ negotiate(struct clt_assoc *a, struct clt_conn *c,
     clt_deadline_in_ms(&dl, CLT_BIND_TIMEOUT_MS);
     if (clt_conn_send_pdu(c, &p, &dl) != 0)
         return RPC_S_SERVER_UNAVAILABLE;
-    switch (clt_conn_recv_pdu(c, -1, &dl, &len)) {
-    case CLT_PDU:
+    for (;;) {
+        clt_deadline w;
+
+        /* A cancel whose timeout runs out before the server answers ends
+         * the call here: nothing of it was sent. */
+        clt_cancel_deadline(cc, &dl, &w);
+        switch (clt_conn_recv_pdu(c, cc->ts->wake_fd, &w, &len)) {
+        case CLT_PDU:
+            break;
+        case CLT_WOKEN:
+            clt_cancel_poll(cc);
+            continue;
+        case CLT_TIMEOUT:
+            c->broken = 1;
+            return clt_cancel_expired(cc) ? RPC_S_CALL_CANCELLED
+                                          : RPC_S_SERVER_UNAVAILABLE;
+        default:
+            return alter ? RPC_S_CALL_FAILED_DNE : RPC_S_SERVER_UNAVAILABLE;
+        }
         break;
-    case CLT_TIMEOUT:
-        return RPC_S_SERVER_TOO_BUSY;
-    default:
-        return alter ? RPC_S_CALL_FAILED_DNE : RPC_S_SERVER_UNAVAILABLE;
     }
     if (rpc_pdu_parse(c->rbuf, len, &r) != 0) {
         clt_conn_consume(c, len);
@@ -188,7 +201,7 @@ negotiate(struct clt_assoc *a, struct clt_conn *c,
 }
 
 RPC_STATUS
-clt_assoc_acquire(struct clt_assoc *a, struct clt_thread *ts,
+clt_assoc_acquire(struct clt_assoc *a, struct clt_cancel *cc,
                   const RPC_SYNTAX_IDENTIFIER *iface, struct clt_conn **out,
                   uint16_t *cont_id)
 {
@@ -196,7 +209,6 @@ clt_assoc_acquire(struct clt_assoc *a, struct clt_thread *ts,
     const struct clt_ctx *ctx;
     RPC_STATUS st;
 
-    (void)ts;
     *out = NULL;
     /* Prefer an idle connection that already has the context. */
     pthread_mutex_lock(&a->lock);
@@ -239,7 +251,7 @@ clt_assoc_acquire(struct clt_assoc *a, struct clt_thread *ts,
             *out = c;
             return RPC_S_OK;
         }
-        if ((st = negotiate(a, c, iface, 1, cont_id)) == RPC_S_OK) {
+        if ((st = negotiate(a, c, cc, iface, 1, cont_id)) == RPC_S_OK) {
             *out = c;
             return RPC_S_OK;
         }
@@ -247,9 +259,9 @@ clt_assoc_acquire(struct clt_assoc *a, struct clt_thread *ts,
         return st;
     }
 
-    if ((st = clt_conn_open(a->protseq, a->netaddr, a->endpoint, &c)) != RPC_S_OK)
+    if ((st = clt_conn_open(a->protseq, a->netaddr, a->endpoint, cc, &c)) != RPC_S_OK)
         return st;
-    if ((st = negotiate(a, c, iface, 0, cont_id)) != RPC_S_OK) {
+    if ((st = negotiate(a, c, cc, iface, 0, cont_id)) != RPC_S_OK) {
         clt_conn_close(c);
         return st;
     }

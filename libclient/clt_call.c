@@ -26,13 +26,10 @@
 
 struct clt_call {
     struct clt_conn *c;
-    struct clt_thread *ts;
+    struct clt_cancel cc;
     uint32_t call_id;
     int first_sent;          /* the first request fragment is on the wire */
-    unsigned seen;           /* cancels noticed */
     unsigned sent;           /* co_cancel PDUs written */
-    long timeout;            /* cancel timeout, seconds; -1 infinite */
-    clt_deadline dl;         /* cancel deadline once the first cancel came */
     /* Reply reassembly. */
     uint8_t *reply;
     size_t reply_len, reply_cap;
@@ -80,6 +77,48 @@ I_RpcFreeBuffer(PRPC_MESSAGE Message)
 
 /* ---- cancellation -------------------------------------------------------- */
 
+unsigned
+clt_cancel_poll(struct clt_cancel *cc)
+{
+    long timeout;
+    unsigned n = clt_thread_cancels(cc->ts, &timeout);
+
+    if (n > cc->seen) {
+        if (cc->seen == 0) {
+            cc->timeout = timeout;
+            if (timeout >= 0)
+                clt_deadline_in_ms(&cc->dl, timeout * 1000);
+        }
+        cc->seen = n;
+    }
+    return cc->seen;
+}
+
+void
+clt_cancel_deadline(const struct clt_cancel *cc, const clt_deadline *d,
+                    clt_deadline *out)
+{
+    const clt_deadline *c = cc->seen > 0 && cc->timeout >= 0 ? &cc->dl : NULL;
+
+    if (d == NULL || d->tv_sec < 0)
+        d = NULL;
+    if (c == NULL && d == NULL)
+        clt_deadline_none(out);
+    else if (c == NULL)
+        *out = *d;
+    else if (d == NULL)
+        *out = *c;
+    else
+        *out = (c->tv_sec < d->tv_sec ||
+                (c->tv_sec == d->tv_sec && c->tv_nsec < d->tv_nsec)) ? *c : *d;
+}
+
+int
+clt_cancel_expired(const struct clt_cancel *cc)
+{
+    return cc->seen > 0 && cc->timeout >= 0 && clt_deadline_ms_left(&cc->dl) == 0;
+}
+
 static int
 send_simple(struct clt_call *k, uint8_t ptype)
 {
@@ -90,26 +129,20 @@ send_simple(struct clt_call *k, uint8_t ptype)
     p.hdr.drep[0] = HOST_DREP;
     /* A co_cancel or orphaned must not wait long behind a full socket: the
      * cancel deadline, or a few seconds. */
-    if (k->dl.tv_sec >= 0 && k->timeout >= 0)
-        dl = k->dl;
+    if (k->cc.seen > 0 && k->cc.timeout >= 0 && !clt_cancel_expired(&k->cc))
+        dl = k->cc.dl;
     else
         clt_deadline_in_ms(&dl, 5000);
     return clt_conn_send_pdu(k->c, &p, &dl);
 }
 
-/* Takes note of n cancels requested so far: starts the cancel timer at
- * the first, and writes one co_cancel per cancel once the request's first
- * fragment has gone.  -1 when a write failed. */
+/* Notices new cancels and writes one co_cancel per cancel once the
+ * request's first fragment has gone.  -1 when a write failed. */
 static int
-note_cancels(struct clt_call *k, unsigned n, long timeout)
+send_cancels(struct clt_call *k)
 {
-    if (n > k->seen) {
-        k->timeout = timeout;
-        if (k->seen == 0 && k->timeout >= 0)
-            clt_deadline_in_ms(&k->dl, k->timeout * 1000);
-        k->seen = n;
-    }
-    while (k->first_sent && k->sent < k->seen) {
+    clt_cancel_poll(&k->cc);
+    while (k->first_sent && k->sent < k->cc.seen) {
         if (send_simple(k, PTYPE_CO_CANCEL) != 0)
             return -1;
         k->sent++;
@@ -153,8 +186,9 @@ send_request(struct clt_call *k, uint16_t cont_id, const GUID *object,
         struct ndr_cursor cur;
         struct rpc_pdu p;
         struct iovec iov[2];
-        const clt_deadline *dl = k->seen > 0 && k->timeout >= 0 ? &k->dl : NULL;
+        clt_deadline dl;
 
+        clt_cancel_deadline(&k->cc, NULL, &dl);
         rpc_pdu_init(&p, PTYPE_REQUEST, k->call_id);
         p.hdr.drep[0] = HOST_DREP;
         p.hdr.pfc_flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
@@ -174,8 +208,8 @@ send_request(struct clt_call *k, uint16_t cont_id, const GUID *object,
         iov[0].iov_len = hdr_len;
         iov[1].iov_base = (void *)(uintptr_t)(stub + off);
         iov[1].iov_len = chunk;
-        if (clt_conn_writev(k->c, iov, chunk ? 2 : 1, dl) != 0) {
-            if (errno == ETIMEDOUT && k->seen > 0)
+        if (clt_conn_writev(k->c, iov, chunk ? 2 : 1, &dl) != 0) {
+            if (errno == ETIMEDOUT && k->cc.seen > 0)
                 return orphan(k);
             k->c->broken = 1;
             return k->first_sent ? RPC_S_CALL_FAILED : RPC_S_CALL_FAILED_DNE;
@@ -184,9 +218,7 @@ send_request(struct clt_call *k, uint16_t cont_id, const GUID *object,
         off += chunk;
         /* A cancel that came while this fragment went out is sent now,
          * between fragments. */
-        long t;
-        unsigned n = clt_thread_cancels(k->ts, &t);
-        if (note_cancels(k, n, t) != 0) {
+        if (send_cancels(k) != 0) {
             k->c->broken = 1;
             return RPC_S_CALL_FAILED;
         }
@@ -244,22 +276,20 @@ receive_reply(struct clt_call *k)
     for (;;) {
         struct rpc_pdu p;
         size_t len;
-        const clt_deadline *dl = k->seen > 0 && k->timeout >= 0 ? &k->dl : NULL;
+        clt_deadline dl;
         RPC_STATUS st = RPC_S_OK;
         int done = 0;
 
-        switch (clt_conn_recv_pdu(k->c, k->ts->wake_fd, dl, &len)) {
+        clt_cancel_deadline(&k->cc, NULL, &dl);
+        switch (clt_conn_recv_pdu(k->c, k->cc.ts->wake_fd, &dl, &len)) {
         case CLT_PDU:
             break;
-        case CLT_WOKEN: {
-            long t;
-            unsigned n = clt_thread_cancels(k->ts, &t);
-            if (note_cancels(k, n, t) != 0) {
+        case CLT_WOKEN:
+            if (send_cancels(k) != 0) {
                 k->c->broken = 1;
                 return RPC_S_CALL_FAILED;
             }
             continue;
-        }
         case CLT_TIMEOUT:
             return orphan(k);
         case CLT_EOF:
@@ -348,8 +378,9 @@ I_RpcSendReceive(PRPC_MESSAGE Message)
         return RPC_S_INVALID_ARG;
     }
     memset(&k, 0, sizeof(k));
-    clt_deadline_none(&k.dl);
-    if ((k.ts = clt_thread_self()) == NULL) {
+    k.cc.timeout = RPC_C_CANCEL_INFINITE_TIMEOUT;
+    clt_deadline_none(&k.cc.dl);
+    if ((k.cc.ts = clt_thread_self()) == NULL) {
         I_RpcrtHandlePut(&b->h);
         return RPC_S_OUT_OF_MEMORY;
     }
@@ -362,21 +393,18 @@ I_RpcSendReceive(PRPC_MESSAGE Message)
     }
     I_RpcrtHandlePut(&b->h);
 
-    clt_thread_call_begin(k.ts);
-    st = clt_assoc_acquire(a, k.ts, &ci->InterfaceId, &k.c, &cont_id);
+    clt_thread_call_begin(k.cc.ts);
+    /* Cancels during connect and bind count (their timer runs); their
+     * co_cancel follows the first request fragment. */
+    st = clt_assoc_acquire(a, &k.cc, &ci->InterfaceId, &k.c, &cont_id);
     if (st == RPC_S_OK) {
         k.call_id = atomic_fetch_add(&a->next_call_id, 1);
-        /* Cancels that came during connect/bind start the timer now;
-         * their co_cancel follows the first fragment. */
-        long t;
-        unsigned n = clt_thread_cancels(k.ts, &t);
-        note_cancels(&k, n, t);
         st = send_request(&k, cont_id, &object, Message);
         if (st == RPC_S_OK)
             st = receive_reply(&k);
         clt_assoc_release(a, k.c);
     }
-    clt_thread_call_end(k.ts);
+    clt_thread_call_end(k.cc.ts);
     clt_assoc_unref(a);
 
     /* The request buffer is ours now; the reply (or nothing) replaces it. */

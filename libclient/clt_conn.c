@@ -29,24 +29,32 @@ set_nonblock(int fd)
     return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-/* Non-blocking connect with a deadline.  0 or -1/errno. */
+static int wait_fd(int fd, short events, int wake_fd, const clt_deadline *dl);
+
+/* Non-blocking connect with a deadline; a cancel whose timeout passes
+ * ends it (ECANCELED).  0 or -1/errno. */
 static int
-connect_wait(int fd, const struct sockaddr *sa, socklen_t salen)
+connect_wait(int fd, const struct sockaddr *sa, socklen_t salen,
+             struct clt_cancel *cc)
 {
-    struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+    clt_deadline dl, w;
     int err = 0;
     socklen_t elen = sizeof(err);
 
     if (connect(fd, sa, salen) == 0)
         return 0;
-    if (errno != EINPROGRESS)
+    if (errno != EINPROGRESS && errno != EAGAIN)
         return -1;
+    clt_deadline_in_ms(&dl, CLT_CONNECT_TIMEOUT_MS);
     for (;;) {
-        int r = poll(&pfd, 1, CLT_CONNECT_TIMEOUT_MS);
-        if (r < 0 && errno == EINTR)
+        clt_cancel_deadline(cc, &dl, &w);
+        int r = wait_fd(fd, POLLOUT, cc->ts->wake_fd, &w);
+        if (r == 2) {
+            clt_cancel_poll(cc);
             continue;
+        }
         if (r == 0) {
-            errno = ETIMEDOUT;
+            errno = clt_cancel_expired(cc) ? ECANCELED : ETIMEDOUT;
             return -1;
         }
         if (r < 0)
@@ -79,7 +87,7 @@ conn_new(int fd)
 }
 
 static RPC_STATUS
-open_tcp(const char *netaddr, const char *endpoint, int *out)
+open_tcp(const char *netaddr, const char *endpoint, struct clt_cancel *cc, int *out)
 {
     struct addrinfo hints, *res = NULL, *ai;
     const char *host = (netaddr != NULL && *netaddr != '\0') ? netaddr : "localhost";
@@ -112,7 +120,7 @@ open_tcp(const char *netaddr, const char *endpoint, int *out)
         fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
         if (fd < 0)
             continue;
-        if (set_nonblock(fd) == 0 && connect_wait(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+        if (set_nonblock(fd) == 0 && connect_wait(fd, ai->ai_addr, ai->ai_addrlen, cc) == 0) {
             /* Every PDU is a whole message: no Nagle delay. */
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
             st = RPC_S_OK;
@@ -120,6 +128,10 @@ open_tcp(const char *netaddr, const char *endpoint, int *out)
         }
         close(fd);
         fd = -1;
+        if (errno == ECANCELED) {
+            st = RPC_S_CALL_CANCELLED;
+            break;
+        }
     }
     freeaddrinfo(res);
     *out = fd;
@@ -127,7 +139,7 @@ open_tcp(const char *netaddr, const char *endpoint, int *out)
 }
 
 static RPC_STATUS
-open_lrpc(const char *endpoint, int *out)
+open_lrpc(const char *endpoint, struct clt_cancel *cc, int *out)
 {
     struct sockaddr_un sun;
     int fd;
@@ -142,9 +154,10 @@ open_lrpc(const char *endpoint, int *out)
     if (fd < 0)
         return RPC_S_OUT_OF_RESOURCES;
     if (set_nonblock(fd) != 0 ||
-        connect_wait(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+        connect_wait(fd, (struct sockaddr *)&sun, sizeof(sun), cc) != 0) {
+        int e = errno;
         close(fd);
-        return RPC_S_SERVER_UNAVAILABLE;
+        return e == ECANCELED ? RPC_S_CALL_CANCELLED : RPC_S_SERVER_UNAVAILABLE;
     }
     *out = fd;
     return RPC_S_OK;
@@ -152,7 +165,7 @@ open_lrpc(const char *endpoint, int *out)
 
 RPC_STATUS
 clt_conn_open(enum rpc_protseq ps, const char *netaddr, const char *endpoint,
-              struct clt_conn **out)
+              struct clt_cancel *cc, struct clt_conn **out)
 {
     RPC_STATUS st;
     int fd = -1;
@@ -160,10 +173,10 @@ clt_conn_open(enum rpc_protseq ps, const char *netaddr, const char *endpoint,
     *out = NULL;
     switch (ps) {
     case RPC_PROTSEQ_NCACN_IP_TCP:
-        st = open_tcp(netaddr, endpoint, &fd);
+        st = open_tcp(netaddr, endpoint, cc, &fd);
         break;
     case RPC_PROTSEQ_NCALRPC:
-        st = open_lrpc(endpoint, &fd);
+        st = open_lrpc(endpoint, cc, &fd);
         break;
     default:
         return RPC_S_PROTSEQ_NOT_SUPPORTED;
