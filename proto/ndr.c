@@ -16,12 +16,17 @@
 #define NDR_FIRST_REFERENT 0x00020000u
 #define NDR_REFERENT_STEP  4u
 
+/* Full-pointer ids seen (read) or handed out (write): an open-addressing
+ * hash on the key (the id when reading, the object when writing), so that
+ * a request with many pointers costs linear time, not quadratic. */
+struct ndr_ptrent {
+    uintptr_t key;          /* 0: empty slot */
+    uint32_t id;
+};
+
 struct ndr_ptrtab {
-    size_t n, cap;
-    struct {
-        const void *obj;   /* put side: the object */
-        uint32_t id;
-    } *ent;
+    size_t n, cap;          /* cap: a power of two, or 0 */
+    struct ndr_ptrent *ent;
 };
 
 void
@@ -429,7 +434,8 @@ ndr_get_ref(struct ndr_cursor *c, const uint8_t **p, size_t n)
 
     if ((r = need_read(c, n)) != 0)
         return r;
-    *p = c->data + c->off;
+    /* A cursor over no buffer has no address to offset. */
+    *p = c->data != NULL ? c->data + c->off : NULL;
     c->off += n;
     return 0;
 }
@@ -634,39 +640,66 @@ ndr_put_ptr(struct ndr_cursor *c, const void *p)
     return ndr_put_u32(c, id);
 }
 
+static size_t
+ptr_hash(uintptr_t k, size_t mask)
+{
+    uint64_t x = (uint64_t)k * 0x9e3779b97f4a7c15ull;
+
+    return (size_t)(x >> 32) & mask;
+}
+
+static int
+ptrtab_grow(struct ndr_ptrtab *t)
+{
+    size_t ncap = t->cap ? t->cap * 2 : 64;
+    struct ndr_ptrent *ne = calloc(ncap, sizeof(*ne));
+
+    if (ne == NULL)
+        return PROTO_E_NOMEM;
+    for (size_t i = 0; i < t->cap; i++) {
+        if (t->ent[i].key != 0) {
+            size_t j = ptr_hash(t->ent[i].key, ncap - 1);
+            while (ne[j].key != 0)
+                j = (j + 1) & (ncap - 1);
+            ne[j] = t->ent[i];
+        }
+    }
+    free(t->ent);
+    t->ent = ne;
+    t->cap = ncap;
+    return 0;
+}
+
 /* Finds obj (put side) or id (get side, obj NULL) in the table; adds it
  * when absent.  *first tells which. */
 static int
 ptrtab_lookup(struct ndr_cursor *c, const void *obj, uint32_t *id, int *first)
 {
     struct ndr_ptrtab *t = c->ptrs;
+    uintptr_t key = obj != NULL ? (uintptr_t)obj : (uintptr_t)*id;
+    size_t i;
+    int r;
 
     if (t == NULL) {
         if ((t = calloc(1, sizeof(*t))) == NULL)
             return PROTO_E_NOMEM;
         c->ptrs = t;
     }
-    for (size_t i = 0; i < t->n; i++) {
-        if (obj != NULL ? t->ent[i].obj == obj : t->ent[i].id == *id) {
+    if ((t->n + 1) * 2 > t->cap && (r = ptrtab_grow(t)) != 0)
+        return r;
+    for (i = ptr_hash(key, t->cap - 1); t->ent[i].key != 0; i = (i + 1) & (t->cap - 1)) {
+        if (t->ent[i].key == key) {
             *id = t->ent[i].id;
             *first = 0;
             return 0;
         }
     }
-    if (t->n == t->cap) {
-        size_t ncap = t->cap ? t->cap * 2 : 16;
-        void *ne = realloc(t->ent, ncap * sizeof(*t->ent));
-        if (ne == NULL)
-            return PROTO_E_NOMEM;
-        t->ent = ne;
-        t->cap = ncap;
-    }
     if (obj != NULL) {
         *id = c->next_ref;
         c->next_ref += NDR_REFERENT_STEP;
     }
-    t->ent[t->n].obj = obj;
-    t->ent[t->n].id = *id;
+    t->ent[i].key = key;
+    t->ent[i].id = *id;
     t->n++;
     *first = 1;
     return 0;

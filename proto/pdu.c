@@ -167,9 +167,10 @@ decode_bind(struct ndr_cursor *c, struct rpc_bind *b)
         return r;
     if (b->n_ctx == 0)
         return 0;
-    /* Each element is at least 44 bytes (C706 12.6.3.1 p_cont_elem_t with
-     * one transfer syntax): check before allocating by the wire count. */
-    if ((r = ndr_check_elems(c, b->n_ctx, 44)) != 0)
+    /* Each element is at least 24 bytes (C706 12.6.3.1 p_cont_elem_t:
+     * id, count, abstract syntax; its transfer syntaxes are checked as
+     * they come): check before allocating by the wire count. */
+    if ((r = ndr_check_elems(c, b->n_ctx, 24)) != 0)
         return r;
     if ((b->ctx = calloc(b->n_ctx, sizeof(*b->ctx))) == NULL)
         return PROTO_E_NOMEM;

@@ -1,0 +1,675 @@
+/*
+ * tests/fuzz/mkseeds.c -- writes the seed corpora of the fuzz targets.
+ *
+ *   mkseeds VECTORS.txt OUTDIR
+ *
+ * creates OUTDIR/{pdu,ndr,strbind,tower}/ and fills them.  The seeds are
+ * committed under tests/fuzz/corpus/ (make fuzz-seeds regenerates them);
+ * this program is how they were made, so that a change to the codec can
+ * be followed by new seeds rather than by hand-edited binaries.
+ *
+ * PDU seeds: every vector of VECTORS.txt, plus one PDU of every
+ * connection-oriented type in both byte orders, with and without an auth
+ * trailer where C706/MS-RPCE allow one.  Tower seeds: the towers inside
+ * the EPM vectors and one encoding per protocol.  NDR seeds: programs in
+ * fuzz_ndr's format.  String-binding seeds: a list below.
+ *
+ * Output is deterministic: no time, no random numbers.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "tests/fuzz/fuzz.h"
+
+static const char *outdir;
+static int failures;
+
+static void
+write_seed(const char *dir, const char *name, const uint8_t *data, size_t len)
+{
+    char path[4096];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s/%s", outdir, dir, name);
+    if ((f = fopen(path, "wb")) == NULL ||
+        (len > 0 && fwrite(data, 1, len, f) != len) || fclose(f) != 0) {
+        fprintf(stderr, "mkseeds: cannot write %s\n", path);
+        failures++;
+    }
+}
+
+static void
+make_dir(const char *sub)
+{
+    char path[4096];
+
+    snprintf(path, sizeof(path), "%s%s%s", outdir, sub[0] ? "/" : "", sub);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "mkseeds: cannot create %s\n", path);
+        exit(EXIT_FAILURE);
+    }
+}
+
+/* ---- VECTORS.txt ---------------------------------------------------------
+ * "V<n> description" on one line, the PDU in hex on the next. */
+
+struct vector {
+    char name[8];
+    uint8_t *data;
+    size_t len;
+};
+
+static int
+hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static uint8_t *
+unhex(const char *s, size_t *len)
+{
+    size_t n = strlen(s), o = 0;
+    uint8_t *out = malloc(n / 2 + 1);
+    int hi = -1;
+
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        int v = hexval((unsigned char)s[i]);
+        if (v < 0)
+            continue; /* whitespace, newline */
+        if (hi < 0) {
+            hi = v;
+        } else {
+            out[o++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    *len = o;
+    return out;
+}
+
+static size_t
+read_vectors(const char *path, struct vector *v, size_t max)
+{
+    FILE *f = fopen(path, "r");
+    char line[8192], name[8] = "";
+    size_t n = 0;
+
+    if (f == NULL) {
+        fprintf(stderr, "mkseeds: cannot open %s\n", path);
+        exit(EXIT_FAILURE);
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (line[0] == 'V' && line[1] >= '0' && line[1] <= '9') {
+            size_t k = 0;
+            while (k < sizeof(name) - 1 && line[k] != ' ' && line[k] != '\n') {
+                name[k] = (char)(line[k] == 'V' ? 'v' : line[k]);
+                k++;
+            }
+            name[k] = '\0';
+        } else if (name[0] != '\0' && hexval((unsigned char)line[0]) >= 0 &&
+                   n < max) {
+            memcpy(v[n].name, name, sizeof(name));
+            if ((v[n].data = unhex(line, &v[n].len)) != NULL)
+                n++;
+            name[0] = '\0';
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+/* ---- PDUs --------------------------------------------------------------- */
+
+static GUID
+guid(const char *s)
+{
+    GUID g;
+
+    if (proto_uuid_parse(s, &g) != 0) {
+        fprintf(stderr, "mkseeds: bad uuid %s\n", s);
+        exit(EXIT_FAILURE);
+    }
+    return g;
+}
+
+static void
+syntax(RPC_SYNTAX_IDENTIFIER *s, const char *uuid, unsigned short major,
+       unsigned short minor)
+{
+    s->SyntaxGUID = guid(uuid);
+    s->SyntaxVersion.MajorVersion = major;
+    s->SyntaxVersion.MinorVersion = minor;
+}
+
+/* A pattern that is easy to spot in a hex dump. */
+static const uint8_t stub_bytes[64] = {
+    0x00, 0x00, 0x02, 0x00, 0x01, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x72, 0x00, 0x70, 0x00,
+    0x63, 0x00, 0x72, 0x00, 0x74, 0x00, 0x00, 0x00, 0xde, 0xad, 0xbe, 0xef,
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c,
+    0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
+    0x19, 0x1a, 0x1b, 0x1c,
+};
+
+/* NTLMSSP-shaped auth values: a NEGOTIATE for the bind family, a 16-byte
+ * signature (version 1, checksum, sequence number) for calls. */
+static const uint8_t auth_negotiate[40] = {
+    'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 0x01, 0x00, 0x00, 0x00, 0x97,
+    0x82, 0x08, 0xe2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0x0a, 0x00, 0x63, 0x45, 0x00, 0x00, 0x00, 0x0f,
+};
+static const uint8_t auth_signature[16] = {
+    0x01, 0x00, 0x00, 0x00, 0x8c, 0x9d, 0x2e, 0x41, 0x5b, 0x3a, 0x6c, 0x7d,
+    0x00, 0x00, 0x00, 0x00,
+};
+
+static void
+set_auth(struct rpc_pdu *p, int call, uint8_t pad)
+{
+    p->has_auth = 1;
+    p->auth.type = RPC_AUTH_TYPE_NTLMSSP;
+    p->auth.level = RPC_C_AUTHN_LEVEL_PKT_INTEGRITY;
+    p->auth.pad_length = pad;
+    p->auth.context_id = 0;
+    p->auth.value = call ? auth_signature : auth_negotiate;
+    p->auth.value_len = call ? sizeof(auth_signature) : sizeof(auth_negotiate);
+}
+
+/* MS-RPCE 2.2.2.11: the stub is padded to a multiple of 16 before the
+ * sec_trailer. */
+static uint8_t
+call_pad(size_t stub_len)
+{
+    return (uint8_t)((RPC_AUTH_PAD_ALIGN - stub_len % RPC_AUTH_PAD_ALIGN) %
+                     RPC_AUTH_PAD_ALIGN);
+}
+
+enum seed_kind {
+    K_BIND, K_BIND_ACK, K_BIND_NAK, K_ALTER, K_ALTER_RESP, K_REQUEST,
+    K_REQUEST_OBJ, K_RESPONSE, K_FAULT, K_AUTH3, K_SHUTDOWN, K_CO_CANCEL,
+    K_ORPHANED, K_COUNT
+};
+
+static const struct {
+    const char *name;
+    uint8_t ptype;
+    int auth_allowed; /* C706 / MS-RPCE: may carry a sec_trailer */
+} kinds[K_COUNT] = {
+    {"bind", PTYPE_BIND, 1},
+    {"bind_ack", PTYPE_BIND_ACK, 1},
+    {"bind_nak", PTYPE_BIND_NAK, 0},
+    {"alter_context", PTYPE_ALTER_CONTEXT, 1},
+    {"alter_context_resp", PTYPE_ALTER_CONTEXT_RESP, 1},
+    {"request", PTYPE_REQUEST, 1},
+    {"request_obj", PTYPE_REQUEST, 1},
+    {"response", PTYPE_RESPONSE, 1},
+    {"fault", PTYPE_FAULT, 1},
+    {"auth3", PTYPE_AUTH3, 1},
+    {"shutdown", PTYPE_SHUTDOWN, 0},
+    {"co_cancel", PTYPE_CO_CANCEL, 1},
+    {"orphaned", PTYPE_ORPHANED, 1},
+};
+
+/* Encodes one sample PDU of the given kind; 0 or a PROTO_E_* code. */
+static int
+sample_pdu(enum seed_kind k, uint8_t drep0, int auth, uint8_t **out,
+           size_t *len)
+{
+    static RPC_SYNTAX_IDENTIFIER xfer0[1], xfer1[2];
+    static struct rpc_ctx_elem ctx[2];
+    static struct rpc_result results[3];
+    static const uint8_t sec_addr[] = "135";
+    static uint8_t nak_extra[20];
+    struct rpc_pdu p;
+    struct ndr_cursor w;
+    int r;
+
+    rpc_pdu_init(&p, kinds[k].ptype, 0x10 + (uint32_t)k);
+    p.hdr.drep[0] = drep0;
+
+    switch (k) {
+    case K_BIND:
+    case K_ALTER:
+        /* EPM over NDR 2.0, and over NDR64 or bind time feature
+         * negotiation in a second context (what Windows clients send). */
+        xfer0[0] = rpc_ndr20_syntax;
+        xfer1[0] = rpc_ndr64_syntax;
+        rpc_btfn_syntax(BTFN_SECURITY_CONTEXT_MULTIPLEXING |
+                            BTFN_KEEP_CONNECTION_ON_ORPHAN,
+                        &xfer1[1]);
+        memset(ctx, 0, sizeof(ctx));
+        ctx[0].cont_id = 0;
+        ctx[0].n_xfer = 1;
+        syntax(&ctx[0].abstract, EPM_IF_UUID_STR, EPM_IF_VERS_MAJOR,
+               EPM_IF_VERS_MINOR);
+        ctx[0].xfer = xfer0;
+        ctx[1].cont_id = 1;
+        ctx[1].n_xfer = 2;
+        ctx[1].abstract = ctx[0].abstract;
+        ctx[1].xfer = xfer1;
+        p.u.bind.max_xmit_frag = RPC_DEFAULT_FRAG_SIZE;
+        p.u.bind.max_recv_frag = RPC_DEFAULT_FRAG_SIZE;
+        p.u.bind.assoc_group_id = k == K_ALTER ? 0x12345 : 0;
+        p.u.bind.n_ctx = k == K_ALTER ? 1 : 2;
+        p.u.bind.ctx = ctx;
+        if (auth)
+            set_auth(&p, 0, 0);
+        break;
+    case K_BIND_ACK:
+    case K_ALTER_RESP:
+        memset(results, 0, sizeof(results));
+        results[0].result = P_CONT_ACCEPTANCE;
+        results[0].xfer = rpc_ndr20_syntax;
+        results[1].result = P_CONT_PROVIDER_REJECTION;
+        results[1].reason = P_REASON_PROPOSED_TS_NOT_SUPPORTED;
+        results[2].result = P_CONT_NEGOTIATE_ACK;
+        results[2].reason = BTFN_SECURITY_CONTEXT_MULTIPLEXING |
+                            BTFN_KEEP_CONNECTION_ON_ORPHAN;
+        p.u.bind_ack.max_xmit_frag = RPC_DEFAULT_FRAG_SIZE;
+        p.u.bind_ack.max_recv_frag = RPC_DEFAULT_FRAG_SIZE;
+        p.u.bind_ack.assoc_group_id = 0x12345;
+        /* alter_context_resp carries an empty port_any_t (C706 12.6.4.2) */
+        p.u.bind_ack.sec_addr_len = k == K_BIND_ACK ? sizeof(sec_addr) : 0;
+        p.u.bind_ack.sec_addr = k == K_BIND_ACK ? sec_addr : NULL;
+        p.u.bind_ack.n_results = k == K_BIND_ACK ? 3 : 1;
+        p.u.bind_ack.results = results;
+        if (auth)
+            set_auth(&p, 0, 0);
+        break;
+    case K_BIND_NAK:
+        /* MS-RPCE 2.2.2.5: versions, then a signature and extended
+         * error information; the bytes stand in for them. */
+        for (size_t i = 0; i < sizeof(nak_extra); i++)
+            nak_extra[i] = (uint8_t)(0x90 + i);
+        p.u.bind_nak.reason = BIND_NAK_PROTOCOL_VERSION_NOT_SUPPORTED;
+        p.u.bind_nak.n_versions = 2;
+        p.u.bind_nak.versions[0][0] = 5;
+        p.u.bind_nak.versions[0][1] = 0;
+        p.u.bind_nak.versions[1][0] = 5;
+        p.u.bind_nak.versions[1][1] = 1;
+        p.u.bind_nak.extra = nak_extra;
+        p.u.bind_nak.extra_len = sizeof(nak_extra);
+        break;
+    case K_REQUEST:
+    case K_REQUEST_OBJ:
+        p.u.request.cont_id = 1;
+        p.u.request.opnum = 3;
+        p.u.request.stub = stub_bytes;
+        p.u.request.stub_len = 36;
+        p.u.request.alloc_hint = 36;
+        if (k == K_REQUEST_OBJ) {
+            p.hdr.pfc_flags |= PFC_OBJECT_UUID;
+            p.u.request.object = guid("6bffd098-a112-3610-9833-46c3f87e345a");
+        }
+        if (auth)
+            set_auth(&p, 1, call_pad(p.u.request.stub_len));
+        break;
+    case K_RESPONSE:
+        p.u.response.cont_id = 1;
+        p.u.response.stub = stub_bytes;
+        p.u.response.stub_len = 20;
+        p.u.response.alloc_hint = 20;
+        if (auth)
+            set_auth(&p, 1, call_pad(p.u.response.stub_len));
+        break;
+    case K_FAULT:
+        p.hdr.pfc_flags |= PFC_DID_NOT_EXECUTE;
+        p.u.fault.alloc_hint = 32;
+        p.u.fault.cont_id = 1;
+        p.u.fault.status = NCA_S_OP_RNG_ERROR;
+        /* DCE servers repeat the status in the stub (C706 12.6.4.7). */
+        p.u.fault.stub = stub_bytes + 32;
+        p.u.fault.stub_len = 4;
+        if (auth)
+            set_auth(&p, 1, call_pad(p.u.fault.stub_len));
+        break;
+    case K_AUTH3:
+        /* MS-RPCE 2.2.2.10: auth3 exists to carry the third leg. */
+        if (auth)
+            set_auth(&p, 0, 0);
+        break;
+    case K_CO_CANCEL:
+    case K_ORPHANED:
+        if (auth)
+            set_auth(&p, 1, 0);
+        break;
+    case K_SHUTDOWN:
+    default:
+        break;
+    }
+
+    if ((r = ndr_init_write(&w, 0, drep0)) != 0)
+        return r;
+    if ((r = rpc_pdu_encode(&p, &w)) != 0) {
+        ndr_cursor_free(&w);
+        return r;
+    }
+    *out = ndr_steal(&w, len);
+    return 0;
+}
+
+static void
+pdu_seeds(const struct vector *v, size_t nv)
+{
+    static const struct {
+        uint8_t drep0;
+        const char *name;
+    } dreps[2] = {{DREP_LE, "le"}, {DREP_BE, "be"}};
+
+    for (size_t i = 0; i < nv; i++)
+        write_seed("pdu", v[i].name, v[i].data, v[i].len);
+
+    for (size_t k = 0; k < K_COUNT; k++) {
+        for (size_t d = 0; d < 2; d++) {
+            for (int auth = 0; auth <= kinds[k].auth_allowed; auth++) {
+                char name[64];
+                uint8_t *buf = NULL;
+                size_t len = 0;
+                int r = sample_pdu((enum seed_kind)k, dreps[d].drep0, auth,
+                                   &buf, &len);
+
+                snprintf(name, sizeof(name), "%s_%s%s", kinds[k].name,
+                         dreps[d].name, auth ? "_auth" : "");
+                if (r != 0) {
+                    fprintf(stderr, "mkseeds: cannot encode %s: %s\n", name,
+                            proto_strerror(r));
+                    failures++;
+                    continue;
+                }
+                write_seed("pdu", name, buf, len);
+                free(buf);
+            }
+        }
+    }
+}
+
+/* ---- towers ------------------------------------------------------------- */
+
+/* The towers inside the EPM vectors: a tower_octet_string starts with the
+ * floor count 5 and floor 1's lhs (19 bytes, EPM_PROTO_UUID) and is
+ * preceded by its u32 length (twr_t, C706 Appendix L). */
+static void
+tower_seeds_from_vectors(const struct vector *v, size_t nv)
+{
+    static const uint8_t start[] = {0x05, 0x00, 0x13, 0x00, EPM_PROTO_UUID};
+
+    for (size_t i = 0; i < nv; i++) {
+        for (size_t at = 4; at + sizeof(start) <= v[i].len; at++) {
+            const uint8_t *q = v[i].data + at;
+            size_t len;
+            char name[32];
+
+            if (memcmp(q, start, sizeof(start)) != 0)
+                continue;
+            len = (size_t)q[-4] | (size_t)q[-3] << 8 | (size_t)q[-2] << 16 |
+                  (size_t)q[-1] << 24;
+            if (len > v[i].len - at)
+                continue;
+            if (snprintf(name, sizeof(name), "%s_tower", v[i].name) <
+                (int)sizeof(name))
+                write_seed("tower", name, q, len);
+            break;
+        }
+    }
+}
+
+static void
+tower_seeds(const struct vector *v, size_t nv)
+{
+    struct rpc_tower t;
+    uint8_t buf[1024];
+    size_t len = 0;
+    static const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+                                   0, 0, 0, 0, 0, 0, 0, 1};
+
+    tower_seeds_from_vectors(v, nv);
+
+    memset(&t, 0, sizeof(t));
+    syntax(&t.iface, MGMT_IF_UUID_STR, MGMT_IF_VERS_MAJOR, MGMT_IF_VERS_MINOR);
+    t.xfer = rpc_ndr20_syntax;
+    t.protseq = RPC_PROTSEQ_NCACN_IP_TCP;
+    t.family = AF_INET;
+    t.port = 49664;
+    t.addr[0] = 192;
+    t.addr[1] = 168;
+    t.addr[2] = 1;
+    t.addr[3] = 20;
+    if (proto_tower_encode(&t, buf, sizeof(buf), &len) == 0)
+        write_seed("tower", "tcp4", buf, len);
+    else
+        fprintf(stderr, "mkseeds: no tcp4 tower\n");
+
+    t.family = AF_INET6;
+    memcpy(t.addr, v6, 16);
+    if (proto_tower_encode(&t, buf, sizeof(buf), &len) == 0)
+        write_seed("tower", "tcp6", buf, len);
+    else
+        fprintf(stderr, "mkseeds: note: no tcp6 tower (not encodable)\n");
+
+    memset(&t, 0, sizeof(t));
+    syntax(&t.iface, EPM_IF_UUID_STR, EPM_IF_VERS_MAJOR, EPM_IF_VERS_MINOR);
+    t.xfer = rpc_ndr20_syntax;
+    t.protseq = RPC_PROTSEQ_NCALRPC;
+    snprintf(t.endpoint, sizeof(t.endpoint), "%s", "rpctest");
+    if (proto_tower_encode(&t, buf, sizeof(buf), &len) == 0)
+        write_seed("tower", "ncalrpc", buf, len);
+    else
+        fprintf(stderr, "mkseeds: no ncalrpc tower\n");
+}
+
+/* ---- NDR programs ------------------------------------------------------- */
+
+/* Builds header + opcodes, then lets fill() append the data/tape. */
+struct prog {
+    uint8_t buf[4096];
+    size_t len;
+};
+
+static void
+prog_start(struct prog *p, uint8_t mode, const uint8_t *ops, size_t nops)
+{
+    p->buf[0] = (uint8_t)(mode | nops);
+    memcpy(p->buf + 1, ops, nops);
+    p->len = 1 + nops;
+}
+
+static void
+prog_data(struct prog *p, const struct ndr_cursor *w)
+{
+    memcpy(p->buf + p->len, w->data, w->len);
+    p->len += w->len;
+}
+
+static void
+ndr_seeds(const struct vector *v, size_t nv)
+{
+    struct prog p;
+    struct ndr_cursor w;
+    GUID g = guid(EPM_IF_UUID_STR);
+    static const uint16_t wide[] = {'r', 'p', 'c', 't', 0};
+    int first;
+
+    /* Scalars, both orders' worth of alignment gaps. */
+    {
+        static const uint8_t ops[] = {
+            NDR_OP(OP_U8, 0), NDR_OP(OP_U16, 0), NDR_OP(OP_U32, 0),
+            NDR_OP(OP_U64, 0), NDR_OP(OP_UUID, 0), NDR_OP(OP_SYNTAX, 0),
+            NDR_OP(OP_ENUM, 0), NDR_OP(OP_U32, 1)};
+        prog_start(&p, 0, ops, sizeof(ops));
+        ndr_init_write(&w, 0, DREP_LE);
+        ndr_put_u8(&w, 0x7f);
+        ndr_put_u16(&w, 0x8001);
+        ndr_put_u32(&w, 0xfffffffe);
+        ndr_put_u64(&w, 0x0102030405060708ull);
+        ndr_put_uuid(&w, &g);
+        ndr_put_syntax(&w, &rpc_ndr20_syntax);
+        ndr_put_enum(&w, 3);
+        ndr_put_i32(&w, -2);
+        prog_data(&p, &w);
+        ndr_cursor_free(&w);
+        write_seed("ndr", "scalars", p.buf, p.len);
+    }
+    /* Strings and arrays, unlimited and with tight limits. */
+    {
+        static const uint8_t ops[] = {
+            NDR_OP(OP_STRING, 0), NDR_OP(OP_WSTRING, 0), NDR_OP(OP_CARRAY, 0),
+            NDR_OP(OP_STRING, 3), NDR_OP(OP_WSTRING, 3), NDR_OP(OP_CARRAY, 2)};
+        prog_start(&p, 0, ops, sizeof(ops));
+        ndr_init_write(&w, 0, DREP_LE);
+        ndr_put_string(&w, "ncacn_ip_tcp");
+        ndr_put_wstring(&w, wide, 5);
+        ndr_put_carray(&w, stub_bytes, 9);
+        ndr_put_string(&w, "abc");
+        ndr_put_wstring(&w, wide + 2, 3);
+        ndr_put_carray(&w, stub_bytes, 2);
+        prog_data(&p, &w);
+        ndr_cursor_free(&w);
+        write_seed("ndr", "strings", p.buf, p.len);
+    }
+    /* Varying arrays and pointers, full pointers repeating. */
+    {
+        static const uint8_t ops[] = {
+            NDR_OP(OP_VARYING, 0), NDR_OP(OP_BYTES, 6), NDR_OP(OP_PTR, 0),
+            NDR_OP(OP_PTR, 0), NDR_OP(OP_FULL_PTR, 0), NDR_OP(OP_FULL_PTR, 0),
+            NDR_OP(OP_FULL_PTR, 0), NDR_OP(OP_FULL_PTR, 0)};
+        static const int objs[2];
+        prog_start(&p, 0, ops, sizeof(ops));
+        ndr_init_write(&w, 0, DREP_LE);
+        ndr_put_u32(&w, 8);
+        ndr_put_u32(&w, 2);
+        ndr_put_u32(&w, 6);
+        ndr_put_bytes(&w, stub_bytes, 6);
+        ndr_put_ptr(&w, &objs[0]);
+        ndr_put_ptr(&w, NULL);
+        ndr_put_full_ptr(&w, &objs[0], &first);
+        ndr_put_full_ptr(&w, &objs[1], &first);
+        ndr_put_full_ptr(&w, &objs[0], &first);
+        ndr_put_full_ptr(&w, NULL, &first);
+        prog_data(&p, &w);
+        ndr_cursor_free(&w);
+        write_seed("ndr", "pointers", p.buf, p.len);
+    }
+    /* Alignment, skips and borrowed bytes, including the invalid
+     * alignments. */
+    {
+        static const uint8_t ops[] = {
+            NDR_OP(OP_U8, 0), NDR_OP(OP_ALIGN, 3), NDR_OP(OP_SKIP, 3),
+            NDR_OP(OP_BYTES, 5), NDR_OP(OP_BYTES, 4), NDR_OP(OP_ALIGN, 8),
+            NDR_OP(OP_ALIGN, 2), NDR_OP(OP_ALIGN, 15)};
+        prog_start(&p, 0, ops, sizeof(ops));
+        memcpy(p.buf + p.len, stub_bytes, 40);
+        p.len += 40;
+        write_seed("ndr", "align", p.buf, p.len);
+    }
+    /* The EPM stubs of the vectors, read as ept_map's and ept_lookup's
+     * in-parameters begin: pointer, uuid, pointer, tower (carray). */
+    for (size_t i = 0; i < nv; i++) {
+        static const uint8_t ops[] = {
+            NDR_OP(OP_PTR, 0), NDR_OP(OP_UUID, 0), NDR_OP(OP_PTR, 0),
+            NDR_OP(OP_U32, 0), NDR_OP(OP_CARRAY, 0), NDR_OP(OP_ALIGN, 2),
+            NDR_OP(OP_BYTES, 0), NDR_OP(OP_UUID, 0), NDR_OP(OP_U32, 0),
+            NDR_OP(OP_U32, 0), NDR_OP(OP_VARYING, 0), NDR_OP(OP_STRING, 0)};
+        char name[32];
+        if (v[i].len <= RPC_REQUEST_HDR_LEN || v[i].data[2] != PTYPE_REQUEST)
+            continue;
+        prog_start(&p, 0, ops, sizeof(ops));
+        memcpy(p.buf + p.len, v[i].data + RPC_REQUEST_HDR_LEN,
+               v[i].len - RPC_REQUEST_HDR_LEN);
+        p.len += v[i].len - RPC_REQUEST_HDR_LEN;
+        if (snprintf(name, sizeof(name), "%s_stub", v[i].name) <
+            (int)sizeof(name))
+            write_seed("ndr", name, p.buf, p.len);
+    }
+    /* Write mode: every operation once, growing and fixed buffers; the
+     * tape supplies the values. */
+    {
+        uint8_t ops[16];
+        for (unsigned i = 0; i < 16; i++)
+            ops[i] = NDR_OP(i, i == OP_ALIGN ? 3 : i == OP_BYTES ? 7 : 1);
+        prog_start(&p, NDR_PROG_WRITE, ops, sizeof(ops));
+        for (unsigned i = 0; i < 200; i++)
+            p.buf[p.len++] = (uint8_t)(i * 37 + 11);
+        write_seed("ndr", "write_all", p.buf, p.len);
+        p.buf[0] |= NDR_PROG_FIXED;
+        p.buf[17] = 0x00; /* tape starts with the capacity: 0x00 0x60 */
+        p.buf[18] = 0x60;
+        write_seed("ndr", "write_fixed", p.buf, p.len);
+    }
+}
+
+/* ---- string bindings ---------------------------------------------------- */
+
+static void
+strbind_seeds(void)
+{
+    static const char *const s[] = {
+        "ncacn_ip_tcp:127.0.0.1[135]",
+        "ncacn_ip_tcp:192.168.1.20",
+        "ncacn_ip_tcp:server.example.com[49664]",
+        "ncacn_ip_tcp:::1[135]",
+        "ncacn_ip_tcp:fe80::1%eth0[1024]",
+        "ncalrpc:[rpctest]",
+        "ncalrpc:localhost[epmapper]",
+        "e1af8308-5d1f-11c9-91a4-08002b14a0fa@ncacn_ip_tcp:10.0.0.1[135]",
+        "6BFFD098-A112-3610-9833-46C3F87E345A@ncalrpc:",
+        "ncacn_ip_tcp:host[135,security=impersonation dynamic false]",
+        "ncacn_ip_tcp:host[endpoint=135,a=b,c=d]",
+        "ncacn_np:\\\\server[\\\\pipe\\\\lsarpc]",
+        "ncacn_ip_tcp:we\\@ird\\:na\\[me\\][e\\,p\\=1]",
+        "ncacn_http:proxy[593,RpcProxy=gateway:443]",
+        "@ncacn_ip_tcp:",
+        ":",
+        "ncalrpc:[]",
+        "ncacn_ip_tcp:h[1,2]",
+        "ncacn_ip_tcp:h[a\\,b=c]",
+        "12345678-1234-1234-1234-12345678@ncalrpc:",
+    };
+    char name[32];
+
+    for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+        snprintf(name, sizeof(name), "s%02zu", i);
+        write_seed("strbind", name, (const uint8_t *)s[i], strlen(s[i]));
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    struct vector v[32];
+    size_t nv;
+
+    if (argc != 3) {
+        fprintf(stderr, "usage: mkseeds VECTORS.txt OUTDIR\n");
+        return EXIT_FAILURE;
+    }
+    outdir = argv[2];
+    nv = read_vectors(argv[1], v, sizeof(v) / sizeof(v[0]));
+    if (nv == 0) {
+        fprintf(stderr, "mkseeds: no vectors in %s\n", argv[1]);
+        return EXIT_FAILURE;
+    }
+    make_dir("");
+    make_dir("pdu");
+    make_dir("ndr");
+    make_dir("strbind");
+    make_dir("tower");
+    pdu_seeds(v, nv);
+    tower_seeds(v, nv);
+    ndr_seeds(v, nv);
+    strbind_seeds();
+    for (size_t i = 0; i < nv; i++)
+        free(v[i].data);
+    return failures ? EXIT_FAILURE : EXIT_SUCCESS;
+}
