@@ -171,10 +171,10 @@ enum rpc_ptype {
 
 /* C706 Appendix L / MS-RPCE 2.2.1.2.1: DCE statuses of the endpoint
  * mapper that travel in ept_* replies (not RPC_S_* values). */
+#define EPT_S_CANT_PERFORM_OP_DCE        0x16c9a0cdu
+#define EPT_S_CANT_CREATE_DCE            0x16c9a0d0u
+#define EPT_S_INVALID_ENTRY_DCE          0x16c9a0d3u
 #define EPT_S_NOT_REGISTERED_DCE         0x16c9a0d6u
-#define EPT_S_CANT_PERFORM_OP_DCE        0x16c9a0d8u
-#define EPT_S_INVALID_ENTRY_DCE          0x16c9a0d7u
-#define EPT_S_CANT_CREATE_DCE            0x16c9a0d3u
 
 /* C706 Appendix L: protocol tower floor identifiers. */
 #define EPM_PROTO_DNET_NSP   0x04

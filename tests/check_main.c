@@ -15,6 +15,7 @@ main(void)
     srunner_add_suite(sr, status_suite());
     srunner_add_suite(sr, strbind_suite());
     srunner_add_suite(sr, tower_suite());
+    srunner_add_suite(sr, epm_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -19,6 +19,7 @@ Suite *uuid_suite(void);
 Suite *status_suite(void);
 Suite *strbind_suite(void);
 Suite *tower_suite(void);
+Suite *epm_suite(void);
 Suite *client_suite(void);   /* tests/check_rpc */
 Suite *cancel_suite(void);
 

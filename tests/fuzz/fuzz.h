@@ -31,6 +31,7 @@ int fuzz_pdu_one(const uint8_t *data, size_t size);
 int fuzz_ndr_one(const uint8_t *data, size_t size);
 int fuzz_strbind_one(const uint8_t *data, size_t size);
 int fuzz_tower_one(const uint8_t *data, size_t size);
+int fuzz_epm_one(const uint8_t *data, size_t size);
 
 /* Upper bounds on input a target looks at.  They keep each run fast (the
  * decoders never see more than a PDU in one piece anyway) and are the

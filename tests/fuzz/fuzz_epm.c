@@ -22,11 +22,6 @@
 #include "proto/epm.h"
 #include "tests/fuzz/fuzz.h"
 
-#ifdef FUZZ_SMOKE
-/* fuzz_smoke's name for this target (fuzz.h declares the others). */
-int fuzz_epm_one(const uint8_t *data, size_t size);
-#endif
-
 #define FUZZ_EPM_INPUT_MAX 8192
 
 enum kind {

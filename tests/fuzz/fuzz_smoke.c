@@ -439,6 +439,7 @@ static const struct target targets[] = {
     {"ndr", fuzz_ndr_one, 4096, NULL},
     {"strbind", fuzz_strbind_one, 1024, fixup_strbind},
     {"tower", fuzz_tower_one, 1024, NULL},
+    {"epm", fuzz_epm_one, 4096, NULL},
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 
