@@ -114,6 +114,13 @@ struct clt_binding *clt_binding_get(RPC_BINDING_HANDLE h);
 /* The binding's association (created on first use), with a reference. */
 RPC_STATUS clt_binding_assoc(struct clt_binding *b, struct clt_assoc **out);
 
+/* clt_ep.c */
+/* Fills in b's endpoint from its host's endpoint mapper when it has none
+ * (a partial binding).  RPC_S_OK, EPT_S_NOT_REGISTERED,
+ * RPC_S_SERVER_UNAVAILABLE ... */
+RPC_STATUS clt_binding_resolve(struct clt_binding *b,
+                               const RPC_SYNTAX_IDENTIFIER *iface);
+
 /* clt_assoc.c */
 void clt_assoc_ref(struct clt_assoc *a);
 void clt_assoc_unref(struct clt_assoc *a);

@@ -324,8 +324,8 @@ clt_binding_assoc(struct clt_binding *b, struct clt_assoc **out)
 
     pthread_mutex_lock(&b->lock);
     if (b->endpoint[0] == '\0') {
-        /* Resolving a partial binding through the endpoint mapper comes
-         * with the daemon; until then the caller must name the endpoint. */
+        /* A partial binding: the caller resolves it first
+         * (clt_binding_resolve). */
         pthread_mutex_unlock(&b->lock);
         return RPC_S_NO_ENDPOINT_FOUND;
     }

@@ -387,7 +387,10 @@ I_RpcSendReceive(PRPC_MESSAGE Message)
     pthread_mutex_lock(&b->lock);
     object = b->object;
     pthread_mutex_unlock(&b->lock);
-    if ((st = clt_binding_assoc(b, &a)) != RPC_S_OK) {
+    /* A partially bound handle is resolved through the endpoint mapper
+     * at its first call. */
+    if ((st = clt_binding_resolve(b, &ci->InterfaceId)) != RPC_S_OK ||
+        (st = clt_binding_assoc(b, &a)) != RPC_S_OK) {
         I_RpcrtHandlePut(&b->h);
         return st;
     }

@@ -176,6 +176,22 @@ START_TEST(test_faults)
 }
 END_TEST
 
+/* A loopback TCP port with nobody listening (bound, read, closed). */
+static const char *
+closed_port(void)
+{
+    static char buf[8];
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+    close(fd);
+    snprintf(buf, sizeof(buf), "%u", ntohs(sa.sin_port));
+    return buf;
+}
+
 START_TEST(test_binding_api)
 {
     RPC_BINDING_HANDLE h = NULL, c = NULL;
@@ -211,9 +227,12 @@ START_TEST(test_binding_api)
     ck_assert_int_eq(RpcBindingToStringBinding(c, &s), RPC_S_OK);
     ck_assert_str_eq((char *)s, "25b0ad95-8a83-4c70-b453-e0c202c9d616@ncacn_ip_tcp:127.0.0.1");
     RpcStringFree(&s);
-    /* A partial binding cannot be called until the endpoint mapper
-     * resolves it (with the daemon). */
-    ck_assert_int_eq(rpctest_sleep(c, 0, NULL), RPC_S_NO_ENDPOINT_FOUND);
+    /* A partial binding is resolved through the host's endpoint mapper
+     * first: with no mapper there, the server is unavailable. */
+    setenv("RPCRT_EPM_ENDPOINT", closed_port(), 1);
+    ck_assert_int_eq(rpctest_sleep(c, 0, NULL), RPC_S_SERVER_UNAVAILABLE);
+    ck_assert_int_eq(RpcEpResolveBinding(c, rpctest_v1_0_c_ifspec), RPC_S_SERVER_UNAVAILABLE);
+    unsetenv("RPCRT_EPM_ENDPOINT");
 
     /* Freed, NULL and garbage handles are refused without a crash. */
     RPC_BINDING_HANDLE stale = c;
@@ -231,17 +250,10 @@ END_TEST
 
 START_TEST(test_server_unavailable)
 {
-    /* A port nobody listens on: bind a socket, read its port, close it. */
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t sl = sizeof(sa);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
     char sb[64];
     double t0;
 
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
-    close(fd);
-    snprintf(sb, sizeof(sb), "ncacn_ip_tcp:127.0.0.1[%u]", ntohs(sa.sin_port));
+    snprintf(sb, sizeof(sb), "ncacn_ip_tcp:127.0.0.1[%s]", closed_port());
     RPC_BINDING_HANDLE h = bind_to(sb);
     t0 = tu_now_ms();
     ck_assert_int_eq(rpctest_sleep(h, 0, NULL), RPC_S_SERVER_UNAVAILABLE);

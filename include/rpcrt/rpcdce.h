@@ -228,6 +228,14 @@ RPCRTAPI RPC_STATUS RPC_ENTRY RpcBindingCopy(RPC_BINDING_HANDLE SourceBinding,
 /* Removes the endpoint: the next call resolves it through the endpoint
  * mapper. */
 RPCRTAPI RPC_STATUS RPC_ENTRY RpcBindingReset(RPC_BINDING_HANDLE Binding);
+/* Fills in the endpoint of a partially bound handle (no endpoint) from
+ * the endpoint mapper of its host (ncacn_ip_tcp port 135, or the one in
+ * $RPCRT_EPM_ENDPOINT; ncalrpc endpoint "epmapper") for the interface
+ * IfSpec (an RPC_CLIENT_INTERFACE *).  A call through a partial binding
+ * does this itself.  RPC_S_OK (also when the handle has an endpoint),
+ * EPT_S_NOT_REGISTERED, RPC_S_SERVER_UNAVAILABLE, RPC_S_INVALID_BINDING. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcEpResolveBinding(RPC_BINDING_HANDLE Binding,
+    RPC_IF_HANDLE IfSpec);
 /* Object UUID sent in requests (NULL or nil: none). */
 RPCRTAPI RPC_STATUS RPC_ENTRY RpcBindingSetObject(RPC_BINDING_HANDLE Binding,
     UUID *ObjectUuid);
@@ -434,7 +442,12 @@ RPCRTAPI RPC_STATUS RPC_ENTRY RpcServerRegisterIf3(RPC_IF_HANDLE IfSpec,
 RPCRTAPI RPC_STATUS RPC_ENTRY RpcServerUnregisterIf(RPC_IF_HANDLE IfSpec,
     UUID *MgrTypeUuid, unsigned int WaitForCallsToComplete);
 
+/* Client binding handles for this server's endpoints, one per address of a
+ * wildcard TCP endpoint.  The caller frees the vector (and its handles)
+ * with RpcBindingVectorFree.  RPC_S_NO_BINDINGS before any endpoint. */
 RPCRTAPI RPC_STATUS RPC_ENTRY RpcServerInqBindings(RPC_BINDING_VECTOR **BindingVector);
+/* RpcBindingFree on every handle, frees the vector, sets *BindingVector
+ * to NULL. */
 RPCRTAPI RPC_STATUS RPC_ENTRY RpcBindingVectorFree(RPC_BINDING_VECTOR **BindingVector);
 
 /* Starts dispatching calls on MinimumCallThreads..MaxCalls worker threads.
@@ -448,6 +461,9 @@ RPCRTAPI RPC_STATUS RPC_ENTRY RpcMgmtStopServerListening(RPC_BINDING_HANDLE Bind
 RPCRTAPI RPC_STATUS RPC_ENTRY RpcMgmtWaitServerListen(void);
 /* RPC_S_OK when listening, RPC_S_NOT_LISTENING when not. */
 RPCRTAPI RPC_STATUS RPC_ENTRY RpcMgmtIsServerListening(RPC_BINDING_HANDLE Binding);
+/* The registered interfaces (Binding NULL: this process; otherwise the
+ * server's, through its mgmt interface).  *IfIdVector is the caller's, freed
+ * with RpcIfIdVectorFree. */
 RPCRTAPI RPC_STATUS RPC_ENTRY RpcMgmtInqIfIds(RPC_BINDING_HANDLE Binding,
     RPC_IF_ID_VECTOR **IfIdVector);
 RPCRTAPI RPC_STATUS RPC_ENTRY RpcIfIdVectorFree(RPC_IF_ID_VECTOR **IfIdVector);
