@@ -197,11 +197,5 @@ void clt_deadline_none(clt_deadline *d);
 void clt_deadline_in_ms(clt_deadline *d, long ms);
 int clt_deadline_ms_left(const clt_deadline *d);   /* -1: none; >= 0 */
 
-/* clt_lrpc.c */
-/* The socket path of an ncalrpc endpoint.  0, or -1 when it does not fit
- * or the name is not a valid endpoint. */
-RPCRT_INTERNAL int I_RpcrtLrpcPath(const char *endpoint, char *buf, size_t size);
-/* The directory of ncalrpc sockets (see RpcServerUseProtseq(3)). */
-RPCRT_INTERNAL const char *I_RpcrtLrpcDir(char *buf, size_t size);
 
 #endif

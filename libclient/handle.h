@@ -59,4 +59,11 @@ RPCRT_INTERNAL void I_RpcrtHandleRef(struct rpc_handle *h);
 /* Drops a reference; the last one calls ops->destroy. */
 RPCRT_INTERNAL void I_RpcrtHandlePut(struct rpc_handle *h);
 
+/* libclient/clt_lrpc.c: where ncalrpc sockets live, for both libraries.
+ * The socket path of an ncalrpc endpoint: 0, or -1 when it does not fit
+ * or the name is not a valid endpoint. */
+RPCRT_INTERNAL int I_RpcrtLrpcPath(const char *endpoint, char *buf, size_t size);
+/* The directory of ncalrpc sockets (see RpcServerUseProtseq(3)). */
+RPCRT_INTERNAL const char *I_RpcrtLrpcDir(char *buf, size_t size);
+
 #endif

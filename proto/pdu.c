@@ -409,7 +409,8 @@ struct flag_rule {
 /* Which pfc_flags each connection-oriented ptype may carry (C706
  * 12.6.3.1, MS-RPCE 2.2.2.3).  Bind-family PDUs are never fragmented
  * here; 0x04 on them is PFC_SUPPORT_HEADER_SIGN.  PFC_RESERVED_1 is
- * allowed nowhere. */
+ * allowed nowhere but in the flags a server ignores (bind,
+ * alter_context). */
 static int
 flag_rule(uint8_t ptype, struct flag_rule *fr)
 {
@@ -429,6 +430,11 @@ flag_rule(uint8_t ptype, struct flag_rule *fr)
         return 0;
     case PTYPE_BIND:
     case PTYPE_ALTER_CONTEXT:
+        /* Windows ignores the flags of a bind or alter_context, FIRST and
+         * LAST included (Samba's raw_protocol tests record it): so do we,
+         * rather than refuse a client Windows serves. */
+        *fr = (struct flag_rule){0, 0xff};
+        return 0;
     case PTYPE_BIND_ACK:
     case PTYPE_BIND_NAK:
     case PTYPE_ALTER_CONTEXT_RESP:

@@ -1,0 +1,194 @@
+/*
+ * examples/rpctest-server.c -- the standalone rpctest server (see
+ * rpctest-server(1)).
+ *
+ * Listens on the endpoints given with --listen (default: 127.0.0.1 on a
+ * dynamic TCP port and a generated ncalrpc endpoint), prints one line
+ * "listening BINDING" per endpoint with the real port or name, serves the
+ * rpctest interface until SIGINT or SIGTERM, then stops listening, lets
+ * the calls in progress finish, tears the runtime down and exits 0.
+ *
+ * Signals: SIGINT and SIGTERM are blocked before any thread exists (so
+ * every thread inherits the mask) and the main thread waits for them with
+ * sigwait(): no handler runs in an arbitrary thread, and the stop itself
+ * is an ordinary call.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rpcrt/rpc.h>
+#include <rpcrt/rpcrt_ext.h>
+
+#include "examples/rpctest.h"
+
+#define MAX_LISTEN 16
+
+static void
+usage(FILE *f)
+{
+    fprintf(f,
+        "usage: rpctest-server [--listen BINDING]... [--max-calls N]\n"
+        "                      [--min-threads N] [--max-request BYTES]\n"
+        "                      [--allow-remote-stop] [--verbose]\n"
+        "\n"
+        "  --listen BINDING     endpoint to serve, e.g. ncacn_ip_tcp:127.0.0.1[0]\n"
+        "                       or ncalrpc:[name] (repeatable; default: both,\n"
+        "                       with a dynamic port and a generated name)\n"
+        "  --max-calls N        calls served at once (default %u)\n"
+        "  --min-threads N      worker threads kept (default 1)\n"
+        "  --max-request BYTES  largest request accepted (default 64 MiB)\n"
+        "  --allow-remote-stop  let mgmt stop_server_listening stop the server\n"
+        "  --verbose            runtime messages on stderr\n"
+        "  --help               this text\n",
+        (unsigned)RPC_C_LISTEN_MAX_CALLS_DEFAULT);
+}
+
+static void
+log_stderr(int level, const char *msg, void *ctx)
+{
+    (void)ctx;
+    fprintf(stderr, "rpctest-server: <%d> %s\n", level, msg);
+}
+
+static int
+parse_uint(const char *s, unsigned *out)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno != 0 || *s == '\0' || *end != '\0' || v == 0 || v > 100000)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static void
+fail(const char *what, RPC_STATUS st)
+{
+    unsigned char text[DCE_C_ERROR_STRING_LEN];
+
+    DceErrorInqText(st, text);
+    fprintf(stderr, "rpctest-server: %s: %s (%ld)\n", what, (char *)text, (long)st);
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"listen", required_argument, NULL, 'l'},
+        {"max-calls", required_argument, NULL, 'm'},
+        {"min-threads", required_argument, NULL, 't'},
+        {"max-request", required_argument, NULL, 'r'},
+        {"allow-remote-stop", no_argument, NULL, 'a'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *listen[MAX_LISTEN];
+    unsigned nlisten = 0, max_calls = RPC_C_LISTEN_MAX_CALLS_DEFAULT, min_threads = 1;
+    sigset_t sigs;
+    RPC_STATUS st;
+    int ch, sig, rc = 1;
+
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'l':
+            if (nlisten == MAX_LISTEN) {
+                fprintf(stderr, "rpctest-server: at most %d --listen\n", MAX_LISTEN);
+                return 2;
+            }
+            listen[nlisten++] = optarg;
+            break;
+        case 'm':
+            if (parse_uint(optarg, &max_calls) != 0) {
+                fprintf(stderr, "rpctest-server: bad --max-calls: %s\n", optarg);
+                return 2;
+            }
+            break;
+        case 't':
+            if (parse_uint(optarg, &min_threads) != 0) {
+                fprintf(stderr, "rpctest-server: bad --min-threads: %s\n", optarg);
+                return 2;
+            }
+            break;
+        case 'r':
+            errno = 0;
+            if (RpcrtServerSetOption(RPCRT_OPT_MAX_REQUEST_SIZE,
+                                     strtoul(optarg, NULL, 10)) != RPC_S_OK) {
+                fprintf(stderr, "rpctest-server: bad --max-request: %s\n", optarg);
+                return 2;
+            }
+            break;
+        case 'a':
+            RpcrtServerSetOption(RPCRT_OPT_ALLOW_REMOTE_STOP, 1);
+            break;
+        case 'v':
+            RpcrtSetLogHandler(log_stderr, NULL, RPCRT_LOG_DEBUG);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (min_threads > max_calls)
+        min_threads = max_calls;
+    if (nlisten == 0) {
+        listen[nlisten++] = "ncacn_ip_tcp:127.0.0.1[0]";
+        listen[nlisten++] = "ncalrpc:";
+    }
+
+    /* Before the runtime starts a thread. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+    if ((st = rpctest_register()) != RPC_S_OK) {
+        fail("RpcServerRegisterIf2", st);
+        return 1;
+    }
+    for (unsigned i = 0; i < nlisten; i++) {
+        RPC_CSTR actual = NULL;
+
+        if ((st = RpcrtServerUseEndpoint((RPC_CSTR)(uintptr_t)listen[i],
+                                         RPC_C_PROTSEQ_MAX_REQS_DEFAULT,
+                                         &actual)) != RPC_S_OK) {
+            fprintf(stderr, "rpctest-server: %s: ", listen[i]);
+            fail("cannot listen", st);
+            goto out;
+        }
+        printf("listening %s\n", (char *)actual);
+        RpcStringFree(&actual);
+    }
+    if ((st = RpcServerListen(min_threads, max_calls, 1)) != RPC_S_OK) {
+        fail("RpcServerListen", st);
+        goto out;
+    }
+    fflush(stdout);
+
+    do {
+        if (sigwait(&sigs, &sig) != 0)
+            sig = 0;
+    } while (sig != SIGINT && sig != SIGTERM);
+
+    if ((st = RpcMgmtStopServerListening(NULL)) == RPC_S_OK)
+        RpcMgmtWaitServerListen();
+    rc = 0;
+out:
+    RpcrtServerShutdown();
+    return rc;
+}

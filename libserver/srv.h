@@ -1,0 +1,386 @@
+/*
+ * libserver/srv.h -- libserver's private interface.
+ *
+ * Threads and who owns what:
+ *  - The I/O thread runs one libevent event_base.  It owns every
+ *    connection (struct srv_conn): sockets, framing, the per-connection
+ *    state machine, presentation contexts, request reassembly, and all
+ *    writes to the wire.  Nothing else touches a connection.
+ *  - Worker threads run manager routines.  A call (struct srv_call) goes
+ *    from the I/O thread to a worker through the run queue, and back to
+ *    the I/O thread through the done queue (both in struct srv_state,
+ *    under srv.lock) with its response already encoded; the I/O thread
+ *    then writes it, unless the call was orphaned.
+ *  - What both sides read while a call runs is either fixed before the
+ *    hand-off or atomic: the cancel count and the orphaned flag, which the
+ *    I/O thread sets when a co_cancel/orphaned PDU arrives or the
+ *    connection is lost, and RpcServerTestCancel reads.
+ *  - API threads (RpcServerUseProtseq*, RegisterIf, Listen ...) change
+ *    shared state under srv.lock and ask the I/O thread to act by
+ *    "kicking" it (srv_io_kick), never by touching libevent objects.
+ *
+ * Lifetimes: a connection is refcounted (I/O thread only): the open socket
+ * holds one reference and every dispatched call one more, so a connection
+ * lost while calls run stays allocated until the last of them has come
+ * back through the done queue.  A dispatched call is a registered runtime
+ * handle (libclient/handle.h): its memory goes when its last reference
+ * does, so RpcServerTestCancel on a finished call's handle sees an
+ * unregistered pointer and never touches freed memory.
+ */
+#ifndef RPCRT_LIBSERVER_SRV_H
+#define RPCRT_LIBSERVER_SRV_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rpcrt/rpcdce.h>
+#include <rpcrt/rpcrt_ext.h>
+
+#include "libclient/handle.h"
+#include "proto/proto.h"
+
+/* The functions of the public API (rpcdce.h, rpcrt_ext.h); everything
+ * else in the library is hidden (-fvisibility=hidden). */
+#define SRV_EXPORT __attribute__((visibility("default")))
+
+struct event;
+struct event_base;
+struct bufferevent;
+struct evconnlistener;
+
+/* ---- defaults --------------------------------------------------------- */
+#define SRV_DEFAULT_MAX_REQUEST    (64u * 1024 * 1024)
+#define SRV_MIN_MAX_REQUEST        4096u
+#define SRV_DEFAULT_MAX_CONNS      4096u
+#define SRV_DEFAULT_BIND_TIMEOUT   30u
+#define SRV_DEFAULT_IDLE_TIMEOUT   900u
+#define SRV_DEFAULT_WORKER_IDLE    30u
+/* Presentation contexts one connection may accumulate over its binds and
+ * alter_contexts; more are refused with local_limit_exceeded. */
+#define SRV_MAX_CTX_PER_CONN       256u
+/* Our side of the fragment size negotiation (MS-RPCE 3.3.1.5.6; what
+ * Windows and Samba use) and C706 12.6.3.1's floor every implementation
+ * must accept. */
+#define SRV_MAX_FRAG               RPC_DEFAULT_FRAG_SIZE
+#define SRV_MIN_FRAG               RPC_MIN_FRAG_SIZE
+/* MaxCalls an autolisten interface without its own gets, and the limit of
+ * the built-in mgmt interface while the server is not listening. */
+#define SRV_AUTOLISTEN_MAX_CALLS   64u
+
+/* ---- shared state ------------------------------------------------------ */
+
+struct srv_options {
+    size_t max_request;
+    unsigned max_conns;
+    unsigned bind_timeout;           /* seconds, 0: none */
+    unsigned idle_timeout;           /* seconds, 0: none */
+    unsigned worker_idle;            /* seconds */
+    int allow_remote_stop;
+};
+
+/* A listening socket.  Created by an API thread (socket, bind, listen);
+ * its evconnlistener is created, enabled, disabled and freed by the I/O
+ * thread.  Freed by RpcrtServerShutdown. */
+struct srv_endpoint {
+    struct srv_endpoint *next;
+    enum rpc_protseq protseq;
+    int family;                      /* AF_INET, AF_INET6, AF_UNIX */
+    int fd;                          /* -1 once the listener owns it */
+    struct evconnlistener *lev;      /* I/O thread */
+    struct event *retry_ev;          /* I/O thread: accept back-off */
+    int wildcard;                    /* bound to the any address */
+    char addr[64];                   /* numeric bound address */
+    char endpoint[80];               /* port or ncalrpc name */
+    char path[108];                  /* ncalrpc socket file */
+};
+
+/* A registered interface.  refs: the registry holds one while it is
+ * registered, each call (from its first fragment until it is done) one. */
+struct srv_if {
+    struct srv_if *next;
+    atomic_uint refs;
+    atomic_int registered;
+    const RPC_SERVER_INTERFACE *spec;   /* the caller's, borrowed */
+    RPC_SYNTAX_IDENTIFIER id;           /* spec->InterfaceId */
+    UUID mgr_type;
+    RPC_MGR_EPV *epv;                   /* MgrEpv or the spec's default */
+    unsigned flags;
+    unsigned max_calls;                 /* autolisten interfaces */
+    unsigned max_rpc_size;              /* 0: no limit of its own */
+    RPC_IF_CALLBACK_FN *callback;
+    unsigned active;                    /* calls dispatched (srv.lock) */
+    int builtin;                        /* the mgmt interface */
+};
+
+/* A presentation context (C706 12.6.3.1 p_cont_elem_t) accepted on a
+ * connection. */
+struct srv_pctx {
+    uint16_t cont_id;
+    RPC_SYNTAX_IDENTIFIER abstract;
+};
+
+/* An association group (MS-RPCE 3.3.1.5.2.2): connections that bound with
+ * its id share it.  I/O thread only. */
+struct srv_assoc {
+    struct srv_assoc *next;
+    uint32_t id;
+    unsigned nconns;
+};
+
+struct srv_call;
+
+/* One accepted connection.  I/O thread only. */
+struct srv_conn {
+    struct srv_conn *next, *prev;    /* srv.conns */
+    unsigned refs;
+    struct srv_endpoint *ep;
+    struct bufferevent *bev;         /* NULL once closed */
+    int bound;                       /* bind_ack sent */
+    int closing;                     /* close once the output is written */
+    int dead;                        /* socket gone */
+    int conc_mpx;                    /* PFC_CONC_MPX negotiated */
+    int reading_paused;              /* output over its limit */
+    uint16_t max_xmit, max_recv;     /* negotiated fragment sizes */
+    uint16_t features;               /* BTFN_* acknowledged */
+    struct srv_assoc *assoc;
+    struct srv_pctx *ctx;
+    unsigned n_ctx, cap_ctx;
+    struct srv_call *frag;           /* request being reassembled */
+    struct srv_call *calls;          /* dispatched, not yet answered */
+    uint8_t *pdu;                    /* one PDU copied out of the input */
+    size_t pdu_cap;
+    char peer[96];                   /* the client, as a string binding */
+};
+
+/* A call.  Fields above `cancels` are written by the I/O thread before
+ * the call is handed to a worker and only read afterwards, except req,
+ * reply and out which belong to whoever holds the call. */
+struct srv_call {
+    struct rpc_handle h;             /* first: RPC_HANDLE_SERVER_CALL */
+    struct srv_call *next;           /* run queue / done queue */
+    struct srv_call *cnext;          /* conn->calls */
+    struct srv_conn *conn;           /* I/O thread; a reference */
+    struct srv_if *iface;            /* a reference */
+    uint32_t call_id;
+    uint16_t cont_id;
+    uint16_t opnum;
+    uint8_t drep[4];
+    int has_object;
+    GUID object;
+    int lrpc;                        /* came over ncalrpc */
+    uint16_t max_xmit;               /* fragment size for the answer */
+    size_t limit;                    /* reassembly cap */
+    uint8_t *req;                    /* reassembled request stub */
+    size_t req_len, req_cap;
+    uint8_t *reply;                  /* I_RpcGetBuffer's buffer */
+    size_t reply_cap;
+    uint8_t *out;                    /* encoded response or fault PDUs */
+    size_t out_len;
+    char peer[96];
+    RPC_SYNTAX_IDENTIFIER xfer;      /* RPC_MESSAGE.TransferSyntax */
+    /* Written by the I/O thread at any time, read by anyone. */
+    atomic_uint cancels;             /* co_cancels (+1 when orphaned) */
+    atomic_int orphaned;             /* orphaned PDU or connection lost */
+    atomic_int observed;             /* RpcServerTestCancel said RPC_S_OK */
+    atomic_int done;                 /* the routine has returned */
+};
+
+/* Things the I/O thread is asked to do (srv.kick). */
+#define SRV_KICK_SYNC      0x1u      /* create/enable/disable listeners */
+#define SRV_KICK_CLOSE_ALL 0x2u      /* free listeners, close connections */
+#define SRV_KICK_EXIT      0x4u      /* leave the event loop */
+
+struct srv_state {
+    pthread_mutex_t lock;            /* everything below unless noted */
+    pthread_cond_t cond;             /* listening, running, active changes */
+    pthread_cond_t work;             /* run queue and worker exits */
+    struct srv_options opt;
+
+    /* I/O thread. */
+    struct event_base *base;
+    struct event *kick_ev;           /* activated by srv_io_kick */
+    struct event *done_ev;           /* activated when a call is done */
+    pthread_t io_tid;
+    int io_running;
+    unsigned kick;                   /* SRV_KICK_* pending */
+    int closed_all;                  /* SRV_KICK_CLOSE_ALL has run */
+
+    struct srv_endpoint *eps;
+    struct srv_if *ifs;
+
+    /* RpcServerListen state. */
+    int listening;
+    int stopping;                    /* stop requested, calls still run */
+    int wait_pending;                /* RpcMgmtWaitServerListen may wait */
+    unsigned max_calls;
+    unsigned min_threads;
+    unsigned running;                /* calls queued or in a routine */
+    unsigned listen_calls;           /* those of non-autolisten interfaces */
+
+    /* Worker pool. */
+    struct srv_call *q_head, *q_tail;
+    unsigned q_len;
+    unsigned nworkers, nidle;
+    int workers_exit;
+
+    /* Calls whose routine returned, for the I/O thread. */
+    struct srv_call *done_head, *done_tail;
+
+    /* I/O thread only. */
+    struct srv_conn *conns;
+    unsigned nconns;
+    struct srv_assoc *assocs;
+    uint32_t next_assoc_id;
+};
+
+extern struct srv_state srv;
+
+/* ---- per-file interfaces ------------------------------------------------ */
+
+/* srv_ext.c: options, logging, teardown */
+/* Formats and hands a message to the application's log handler, if any
+ * wants this level.  Safe from any thread, with or without srv.lock. */
+void srv_log(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The options, read under srv.lock. */
+void srv_options_get(struct srv_options *o);
+
+/* srv_protseq.c */
+/* Opens the listening sockets for a protocol sequence; addr NULL or ""
+ * is the any address (IPv4 and IPv6), endpoint NULL/"" dynamic.  On
+ * success *first (if not NULL) points to the first endpoint created (owned
+ * by srv.eps). */
+RPC_STATUS srv_protseq_use(enum rpc_protseq ps, const char *addr,
+                           const char *endpoint, struct srv_endpoint **first);
+/* Closes sockets not yet owned by a listener, unlinks ncalrpc files and
+ * frees every endpoint.  Called with the I/O thread stopped. */
+void srv_protseq_free_all(void);
+/* The string binding clients use for ep; *out malloc'ed.  For a wildcard
+ * endpoint, addr names the address to put in (NULL: the loopback one). */
+RPC_STATUS srv_protseq_string(const struct srv_endpoint *ep, const char *addr,
+                              char **out);
+
+/* srv_io.c: the I/O thread */
+/* Starts the event loop thread if it is not running (srv.lock held). */
+RPC_STATUS srv_io_start_locked(void);
+/* Asks the I/O thread to do what flags say (SRV_KICK_*); srv.lock held. */
+void srv_io_kick_locked(unsigned flags);
+/* Stops and joins the I/O thread, frees the event base.  srv.lock NOT
+ * held. */
+void srv_io_stop(void);
+/* Queues c, its answer encoded, for the I/O thread (srv.lock held, any
+ * thread). */
+void srv_io_call_done_locked(struct srv_call *c);
+/* Queues len bytes for the connection (I/O thread).  buf (malloc'ed) is
+ * the output buffer's from now on, also on failure (-1). */
+int srv_io_write(struct srv_conn *c, uint8_t *buf, size_t len);
+/* Read timeout (seconds, 0 none) of a connection (I/O thread). */
+void srv_io_set_read_timeout(struct srv_conn *c, unsigned seconds);
+/* Stops reading and closes the connection, at once or (flush) once what
+ * is queued has been written.  The connection's dispatched calls become
+ * orphaned.  I/O thread. */
+void srv_io_close(struct srv_conn *c, int flush);
+
+/* srv_conn.c: the per-connection state machine (I/O thread) */
+struct srv_conn *srv_conn_new(struct srv_endpoint *ep, const char *peer);
+void srv_conn_ref(struct srv_conn *c);
+void srv_conn_unref(struct srv_conn *c);
+/* Handles one framed PDU (len bytes, frag_length already checked). */
+void srv_conn_pdu(struct srv_conn *c, const uint8_t *buf, size_t len);
+/* Encodes and writes a fault for call_id; flags are added to FIRST|LAST;
+ * close != 0 closes the connection after it. */
+void srv_conn_fault(struct srv_conn *c, uint32_t call_id, uint16_t cont_id,
+                    uint32_t status, uint8_t flags, int close);
+/* Encodes a fault PDU (C706 12.6.4.7) into *out (malloc'ed, the caller
+ * frees or passes it to srv_io_write).  0 or a PROTO_E_* code. */
+int srv_fault_encode(uint32_t call_id, uint16_t cont_id, uint32_t status,
+                     uint8_t flags, uint8_t cancel_count, uint8_t **out,
+                     size_t *len);
+/* bind_nak (C706 12.6.4.5 / MS-RPCE 2.2.2.5), then close. */
+void srv_conn_bind_nak(struct srv_conn *c, uint32_t call_id, uint16_t reason);
+/* Gives up the connection's state when it closes: orphans its calls,
+ * frees the request being reassembled, leaves the association group. */
+void srv_conn_teardown(struct srv_conn *c);
+
+/* srv_assoc.c: association groups and presentation contexts (I/O thread) */
+void srv_assoc_bind(struct srv_conn *c, const struct rpc_pdu *p);
+void srv_assoc_alter(struct srv_conn *c, const struct rpc_pdu *p);
+/* The context's abstract syntax, or NULL. */
+const struct srv_pctx *srv_assoc_find_ctx(const struct srv_conn *c,
+                                          uint16_t cont_id);
+void srv_assoc_leave(struct srv_conn *c);
+
+/* srv_call.c: requests (I/O thread) and running a call (worker) */
+void srv_call_request(struct srv_conn *c, const struct rpc_pdu *p);
+/* Frees a call that was never dispatched (I/O thread). */
+void srv_call_free(struct srv_call *call);
+/* Runs the manager routine and encodes the answer (worker thread). */
+void srv_call_run(struct srv_call *call);
+/* The I/O thread's part of a done call: write or discard, release. */
+void srv_call_finish(struct srv_call *call);
+/* The live call behind a handle (0: the calling thread's) with a
+ * reference, or NULL and *st set (RPC_S_NO_CALL_ACTIVE,
+ * RPC_S_INVALID_BINDING). */
+struct srv_call *srv_call_get(RPC_BINDING_HANDLE h, RPC_STATUS *st);
+/* The call the calling thread serves, borrowed, or NULL. */
+struct srv_call *srv_call_current(void);
+
+/* srv_worker.c: the worker pool */
+/* Starts a thread with every signal blocked (signals are the
+ * application's business), detached or joinable.  0 or an errno. */
+int srv_thread_spawn(pthread_t *tid, void *(*fn)(void *), void *arg,
+                     int detached);
+/* Hands a complete call to a worker (I/O thread).  RPC_S_OK, or
+ * RPC_S_SERVER_TOO_BUSY / RPC_S_NOT_LISTENING (the caller faults it). */
+RPC_STATUS srv_worker_submit(struct srv_call *call);
+/* A routine has returned (worker, srv.lock held). */
+void srv_worker_call_ended_locked(struct srv_call *call);
+/* Spawns workers up to MinimumCallThreads (srv.lock held). */
+void srv_worker_prestart_locked(void);
+/* Ends every worker thread (srv.lock NOT held); for teardown. */
+void srv_worker_stop_all(void);
+
+/* srv_if.c: the interface registry */
+/* The registered interface that serves abstract (same UUID and major
+ * version, minor <= registered), with a reference; NULL if none. */
+struct srv_if *srv_if_find(const RPC_SYNTAX_IDENTIFIER *abstract);
+void srv_if_unref(struct srv_if *i);
+/* 1 when some registered interface asked for RPC_IF_AUTOLISTEN (srv.lock
+ * held). */
+int srv_if_any_autolisten_locked(void);
+void srv_if_free_all(void);
+/* Registers the mgmt interface once (srv.lock NOT held). */
+void srv_if_ensure_builtin(void);
+
+/* srv_listen.c */
+/* The registered interfaces' ids (mgmt left out), for RpcMgmtInqIfIds and
+ * mgmt inq_if_ids; freed with RpcIfIdVectorFree. */
+RPC_STATUS srv_inq_if_ids(RPC_IF_ID_VECTOR **out);
+/* A vector of n zeroed ids, each element allocated on its own. */
+RPC_STATUS srv_if_id_vector_new(unsigned long n, RPC_IF_ID_VECTOR **out);
+/* Whether new calls on iface may start now (srv.lock held): listening, or
+ * the interface is autolisten. */
+int srv_listen_accepts_locked(const struct srv_if *i);
+/* The listening state after a routine ended or a stop (srv.lock held). */
+void srv_listen_update_locked(void);
+
+/* srv_mgmt.c */
+extern const RPC_SERVER_INTERFACE srv_mgmt_if;
+/* mgmt inq_stats counters (C706 Appendix Q). */
+extern atomic_ulong srv_stat_calls_in, srv_stat_pkts_in, srv_stat_pkts_out;
+/* The RpcMgmt* functions for a remote server (binding handle b): the
+ * mgmt interface through libclient's I_RpcSendReceive. */
+RPC_STATUS srv_mgmt_remote_stop(RPC_BINDING_HANDLE b);
+RPC_STATUS srv_mgmt_remote_is_listening(RPC_BINDING_HANDLE b);
+RPC_STATUS srv_mgmt_remote_inq_if_ids(RPC_BINDING_HANDLE b, RPC_IF_ID_VECTOR **v);
+
+/* srv_cancel.c (I/O thread) */
+void srv_cancel_co_cancel(struct srv_conn *c, uint32_t call_id);
+void srv_cancel_orphaned(struct srv_conn *c, uint32_t call_id);
+/* Marks a call whose client is gone (orphaned PDU or lost connection). */
+void srv_cancel_orphan_call(struct srv_call *call);
+
+#endif /* RPCRT_LIBSERVER_SRV_H */

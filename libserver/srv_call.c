@@ -1,0 +1,529 @@
+/*
+ * libserver/srv_call.c -- the server call object: request reassembly and
+ * dispatch checks (I/O thread), running the manager routine and encoding
+ * its answer (worker thread), writing or dropping the answer (I/O thread).
+ *
+ * Reassembly (C706 12.6.2, MS-RPCE 3.3.1.5.6): fragments of one call
+ * follow each other on a connection; the stub is grown by what actually
+ * arrives, never by alloc_hint (impacket puts the total in every
+ * fragment, other clients put what is left or 0), up to a cap: the
+ * runtime's RPCRT_OPT_MAX_REQUEST_SIZE, or the interface's MaxRpcSize
+ * (RpcServerRegisterIf2/3) when smaller -- not on ncalrpc, as Windows
+ * documents.  Beyond it: fault RPC_S_ACCESS_DENIED (what Windows sends
+ * for MaxRpcSize) and a close.
+ *
+ * call_id (C706 12.6.3.1) only has to tell apart the calls in progress on
+ * a connection: impacket reuses 1 after the bind, DCE clients start at 0
+ * or any value.  Without PFC_CONC_MPX negotiated a connection carries one
+ * call at a time (a new one while another runs is a protocol error, as on
+ * Windows); calls whose client sent orphaned no longer count.
+ *
+ * Checks made before a worker is involved, each a fault with
+ * PFC_DID_NOT_EXECUTE as MS-RPCE 3.3.3.5.x has Windows send them:
+ * unknown presentation context -> nca_s_unk_if (connection kept, context
+ * id 0, as Samba's tests record Windows doing); interface no longer
+ * registered -> nca_s_unk_if; opnum beyond the dispatch table ->
+ * nca_s_op_rng_error (test vector V8); MaxCalls routines running ->
+ * nca_s_server_too_busy.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libserver/srv.h"
+
+static _Thread_local struct srv_call *tls_call;
+
+/* ---- the call's handle -------------------------------------------------- */
+
+static void
+call_destroy(struct rpc_handle *h)
+{
+    srv_call_free((struct srv_call *)h);
+}
+
+/* I_RpcGetBuffer on the call's handle: the reply buffer.  The request
+ * buffer stays valid until the routine returns (MIDL-style stubs keep
+ * pointers into it while they marshal the reply); the runtime frees both. */
+static RPC_STATUS
+call_get_buffer(struct rpc_handle *h, PRPC_MESSAGE msg)
+{
+    struct srv_call *k = (struct srv_call *)h;
+    size_t n = msg->BufferLength;
+    uint8_t *p;
+
+    if ((p = malloc(n ? n : 1)) == NULL)
+        return RPC_S_OUT_OF_MEMORY;
+    free(k->reply);
+    k->reply = p;
+    k->reply_cap = n;
+    msg->Buffer = p;
+    return RPC_S_OK;
+}
+
+static RPC_STATUS
+call_free_buffer(struct rpc_handle *h, PRPC_MESSAGE msg)
+{
+    struct srv_call *k = (struct srv_call *)h;
+
+    if (msg->Buffer != NULL && msg->Buffer == k->reply) {
+        free(k->reply);
+        k->reply = NULL;
+        k->reply_cap = 0;
+    }
+    /* The request buffer is the runtime's; it is freed after the call. */
+    msg->Buffer = NULL;
+    return RPC_S_OK;
+}
+
+/* RpcBindingToStringBinding on a server binding: the client. */
+static RPC_STATUS
+call_to_string(struct rpc_handle *h, RPC_CSTR *out)
+{
+    struct srv_call *k = (struct srv_call *)h;
+    char *s = strdup(k->peer);
+
+    if (s == NULL)
+        return RPC_S_OUT_OF_MEMORY;
+    *out = (RPC_CSTR)s;
+    return RPC_S_OK;
+}
+
+static RPC_STATUS
+call_inq_object(struct rpc_handle *h, UUID *obj)
+{
+    struct srv_call *k = (struct srv_call *)h;
+
+    if (k->has_object)
+        *obj = k->object;
+    else
+        memset(obj, 0, sizeof(*obj));
+    return RPC_S_OK;
+}
+
+static const struct rpc_handle_ops call_ops = {
+    .destroy = call_destroy,
+    .get_buffer = call_get_buffer,
+    .free_buffer = call_free_buffer,
+    .to_string = call_to_string,
+    .inq_object = call_inq_object,
+};
+
+struct srv_call *
+srv_call_current(void)
+{
+    return tls_call;
+}
+
+struct srv_call *
+srv_call_get(RPC_BINDING_HANDLE h, RPC_STATUS *st)
+{
+    struct rpc_handle *rh;
+
+    if (h == NULL) {
+        if (tls_call == NULL) {
+            *st = RPC_S_NO_CALL_ACTIVE;
+            return NULL;
+        }
+        I_RpcrtHandleRef(&tls_call->h);
+        return tls_call;
+    }
+    /* The registry says whether h is a live call before anything reads
+     * through it: a freed call, a client binding or garbage is refused. */
+    if ((rh = I_RpcrtHandleGet(h, RPC_HANDLE_SERVER_CALL)) == NULL) {
+        *st = RPC_S_INVALID_BINDING;
+        return NULL;
+    }
+    return (struct srv_call *)rh;
+}
+
+void
+srv_call_free(struct srv_call *k)
+{
+    if (k == NULL)
+        return;
+    free(k->req);
+    free(k->reply);
+    free(k->out);
+    if (k->iface != NULL)
+        srv_if_unref(k->iface);
+    free(k);
+}
+
+/* ---- requests (I/O thread) ---------------------------------------------- */
+
+static struct srv_call *
+call_new(struct srv_conn *c, const struct rpc_pdu *p, const struct srv_pctx *ctx)
+{
+    const struct rpc_request *q = &p->u.request;
+    struct srv_options o;
+    struct srv_call *k = calloc(1, sizeof(*k));
+
+    if (k == NULL)
+        return NULL;
+    k->call_id = p->hdr.call_id;
+    k->cont_id = q->cont_id;
+    k->opnum = q->opnum;
+    memcpy(k->drep, p->hdr.drep, sizeof(k->drep));
+    if (p->hdr.pfc_flags & PFC_OBJECT_UUID) {
+        k->has_object = 1;
+        k->object = q->object;
+    }
+    k->lrpc = c->ep->protseq == RPC_PROTSEQ_NCALRPC;
+    k->xfer = rpc_ndr20_syntax;
+    snprintf(k->peer, sizeof(k->peer), "%s", c->peer);
+    atomic_init(&k->cancels, 0);
+    atomic_init(&k->orphaned, 0);
+    atomic_init(&k->observed, 0);
+    atomic_init(&k->done, 0);
+    /* The interface may be gone by the last fragment; dispatch checks. */
+    k->iface = srv_if_find(&ctx->abstract);
+    srv_options_get(&o);
+    k->limit = o.max_request;
+    if (k->iface != NULL && k->iface->max_rpc_size != 0 && !k->lrpc &&
+        k->iface->max_rpc_size < k->limit)
+        k->limit = k->iface->max_rpc_size;
+    return k;
+}
+
+static int
+append(struct srv_call *k, const uint8_t *d, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (n > k->req_cap - k->req_len) {
+        size_t cap = k->req_cap ? k->req_cap : 4096;
+        uint8_t *p;
+
+        while (cap - k->req_len < n)
+            cap *= 2;
+        if (cap > k->limit)
+            cap = k->limit;          /* the caller checked len + n <= limit */
+        if ((p = realloc(k->req, cap)) == NULL)
+            return -1;
+        k->req = p;
+        k->req_cap = cap;
+    }
+    memcpy(k->req + k->req_len, d, n);
+    k->req_len += n;
+    return 0;
+}
+
+/* A call still waiting for its answer that blocks a new one. */
+static int
+blocks_new_call(const struct srv_conn *c, uint32_t call_id)
+{
+    for (const struct srv_call *k = c->calls; k != NULL; k = k->cnext) {
+        if (atomic_load(&k->orphaned))
+            continue;
+        if (!c->conc_mpx || k->call_id == call_id)
+            return 1;
+    }
+    return 0;
+}
+
+static void
+dispatch(struct srv_conn *c, struct srv_call *k)
+{
+    const RPC_DISPATCH_TABLE *t;
+    struct srv_if *i = k->iface;
+    RPC_STATUS st;
+
+    if (i == NULL || !atomic_load(&i->registered)) {
+        srv_conn_fault(c, k->call_id, k->cont_id, NCA_S_UNK_IF,
+                       PFC_DID_NOT_EXECUTE, 0);
+        srv_call_free(k);
+        return;
+    }
+    t = i->spec->DispatchTable;
+    if (t == NULL || k->opnum >= t->DispatchTableCount ||
+        t->DispatchTable == NULL || t->DispatchTable[k->opnum] == NULL) {
+        srv_conn_fault(c, k->call_id, k->cont_id, NCA_S_OP_RNG_ERROR,
+                       PFC_DID_NOT_EXECUTE, 0);
+        srv_call_free(k);
+        return;
+    }
+    /* RPC_IF_ALLOW_LOCAL_ONLY: ncalrpc callers only.  RPC_IF_ALLOW_SECURE_ONLY:
+     * authenticated callers only, and we authenticate nobody. */
+    if (((i->flags & RPC_IF_ALLOW_LOCAL_ONLY) && !k->lrpc) ||
+        (i->flags & RPC_IF_ALLOW_SECURE_ONLY)) {
+        srv_conn_fault(c, k->call_id, k->cont_id,
+                       proto_nca_from_status(RPC_S_ACCESS_DENIED),
+                       PFC_DID_NOT_EXECUTE, 0);
+        srv_call_free(k);
+        return;
+    }
+    k->max_xmit = c->max_xmit;
+    if (I_RpcrtHandleInit(&k->h, RPC_HANDLE_SERVER_CALL, &call_ops) != RPC_S_OK) {
+        srv_conn_fault(c, k->call_id, k->cont_id,
+                       proto_nca_from_status(RPC_S_OUT_OF_MEMORY),
+                       PFC_DID_NOT_EXECUTE, 0);
+        srv_call_free(k);
+        return;
+    }
+    k->conn = c;
+    srv_conn_ref(c);
+    k->cnext = c->calls;
+    c->calls = k;
+    if ((st = srv_worker_submit(k)) != RPC_S_OK) {
+        c->calls = k->cnext;
+        k->conn = NULL;
+        srv_conn_unref(c);
+        srv_log(RPCRT_LOG_INFO, "%s: call refused (%ld)", c->peer, (long)st);
+        srv_conn_fault(c, k->call_id, k->cont_id, NCA_S_SERVER_TOO_BUSY,
+                       PFC_DID_NOT_EXECUTE, 0);
+        I_RpcrtHandleRetire(&k->h);          /* frees k */
+        return;
+    }
+    atomic_fetch_add(&srv_stat_calls_in, 1);
+}
+
+void
+srv_call_request(struct srv_conn *c, const struct rpc_pdu *p)
+{
+    const struct rpc_request *q = &p->u.request;
+    uint8_t flags = p->hdr.pfc_flags;
+    uint32_t id = p->hdr.call_id;
+    struct srv_call *k;
+
+    if (p->has_auth) {
+        /* No security context was set up at bind time. */
+        srv_conn_fault(c, id, q->cont_id,
+                       proto_nca_from_status(RPC_S_ACCESS_DENIED), 0, 1);
+        return;
+    }
+    if (flags & PFC_FIRST_FRAG) {
+        const struct srv_pctx *ctx;
+
+        if (c->frag != NULL) {
+            /* A new call while another is still arriving: the fault goes
+             * to the call being reassembled (its call_id and context), as
+             * Windows does -- also after an orphaned PDU for it. */
+            srv_conn_fault(c, c->frag->call_id, c->frag->cont_id,
+                           NCA_S_PROTO_ERROR, 0, 1);
+            return;
+        }
+        if (blocks_new_call(c, id)) {
+            srv_conn_fault(c, id, q->cont_id, NCA_S_PROTO_ERROR, 0, 1);
+            return;
+        }
+        if (flags & PFC_PENDING_CANCEL) {
+            /* A call cancelled before it started: Windows answers
+             * 0x6bd (RPC_S_NO_CALL_ACTIVE) without running it and closes
+             * the connection (MS-RPCE 3.3.3.4.x; Samba matches it). */
+            srv_conn_fault(c, id, q->cont_id,
+                           proto_nca_from_status(RPC_S_NO_CALL_ACTIVE),
+                           PFC_DID_NOT_EXECUTE, 1);
+            return;
+        }
+        if ((ctx = srv_assoc_find_ctx(c, q->cont_id)) == NULL) {
+            srv_conn_fault(c, id, 0, NCA_S_UNK_IF, PFC_DID_NOT_EXECUTE, 0);
+            return;
+        }
+        if ((k = call_new(c, p, ctx)) == NULL) {
+            srv_conn_fault(c, id, q->cont_id,
+                           proto_nca_from_status(RPC_S_OUT_OF_MEMORY),
+                           PFC_DID_NOT_EXECUTE, 0);
+            return;
+        }
+        if (!(flags & PFC_LAST_FRAG) && q->alloc_hint > k->limit) {
+            /* The client announces more than we take. */
+            srv_conn_fault(c, id, q->cont_id,
+                           proto_nca_from_status(RPC_S_ACCESS_DENIED), 0, 1);
+            srv_call_free(k);
+            return;
+        }
+        c->frag = k;
+    } else {
+        k = c->frag;
+        if (k == NULL || k->call_id != id) {
+            srv_conn_fault(c, k != NULL ? k->call_id : id,
+                           k != NULL ? k->cont_id : q->cont_id,
+                           NCA_S_PROTO_ERROR, 0, 1);
+            return;
+        }
+        if (memcmp(k->drep, p->hdr.drep, sizeof(k->drep)) != 0) {
+            srv_conn_fault(c, id, k->cont_id, NCA_S_PROTO_ERROR, 0, 1);
+            return;
+        }
+    }
+    if (q->stub_len > k->limit - k->req_len) {
+        srv_log(RPCRT_LOG_NOTICE, "%s: request over %zu bytes, closing",
+                c->peer, k->limit);
+        srv_conn_fault(c, id, k->cont_id,
+                       proto_nca_from_status(RPC_S_ACCESS_DENIED), 0, 1);
+        return;                 /* the close frees c->frag */
+    }
+    if (append(k, q->stub, q->stub_len) != 0) {
+        srv_conn_fault(c, id, k->cont_id,
+                       proto_nca_from_status(RPC_S_OUT_OF_MEMORY), 0, 1);
+        return;
+    }
+    if (flags & PFC_LAST_FRAG) {
+        c->frag = NULL;
+        dispatch(c, k);
+    }
+}
+
+/* ---- running the call (worker thread) ----------------------------------- */
+
+/* The routine, with RpcRaiseException caught (rpcdce.h's frames).  Only
+ * *code and the volatile flag change between setjmp and longjmp. */
+static int
+invoke(RPC_DISPATCH_FUNCTION fn, PRPC_MESSAGE msg, RPC_STATUS *code)
+{
+    volatile int raised = 0;
+
+    RpcTryExcept {
+        fn(msg);
+    } RpcExcept(EXCEPTION_EXECUTE_HANDLER) {
+        *code = RpcExceptionCode();
+        raised = 1;
+    } RpcEndExcept
+    return raised;
+}
+
+/* Response PDUs of max_xmit bytes at most (C706 12.6.4.10): each but the
+ * last carries a multiple of 8 stub bytes, alloc_hint counts the stub
+ * bytes from this fragment on. */
+static int
+encode_response(struct srv_call *k, const uint8_t *stub, size_t len,
+                uint8_t cancel_count, uint8_t extra_flags)
+{
+    size_t chunk = ((size_t)k->max_xmit - RPC_RESPONSE_HDR_LEN) & ~(size_t)7;
+    size_t nfrag = len == 0 ? 1 : (len + chunk - 1) / chunk;
+    struct ndr_cursor w;
+    size_t off = 0;
+    int r;
+
+    if ((r = ndr_init_write(&w, len + nfrag * RPC_RESPONSE_HDR_LEN, DREP_LE)) != 0)
+        return r;
+    do {
+        size_t n = len - off < chunk ? len - off : chunk;
+        struct rpc_pdu p;
+
+        rpc_pdu_init(&p, PTYPE_RESPONSE, k->call_id);
+        p.hdr.pfc_flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
+                                    (off + n == len ? PFC_LAST_FRAG : 0) |
+                                    extra_flags);
+        p.u.response.alloc_hint = (uint32_t)(len - off);
+        p.u.response.cont_id = k->cont_id;
+        p.u.response.cancel_count = cancel_count;
+        p.u.response.stub = stub + off;
+        p.u.response.stub_len = n;
+        if ((r = rpc_pdu_encode(&p, &w)) != 0) {
+            ndr_cursor_free(&w);
+            return r;
+        }
+        off += n;
+    } while (off < len);
+    k->out = ndr_steal(&w, &k->out_len);
+    return 0;
+}
+
+void
+srv_call_run(struct srv_call *k)
+{
+    const RPC_SERVER_INTERFACE *spec = k->iface->spec;
+    RPC_DISPATCH_FUNCTION fn = spec->DispatchTable->DispatchTable[k->opnum];
+    RPC_STATUS code = RPC_S_OK;
+    RPC_MESSAGE msg;
+    uint8_t flags = 0, cc;
+    unsigned cancels;
+    int fault = 0;
+
+    if (k->req == NULL && (k->req = malloc(1)) == NULL) {
+        code = RPC_S_OUT_OF_MEMORY;
+        fault = 1;
+        flags |= PFC_DID_NOT_EXECUTE;
+    }
+    memset(&msg, 0, sizeof(msg));
+    msg.Handle = (RPC_BINDING_HANDLE)k;
+    msg.DataRepresentation = (unsigned long)k->drep[0] |
+                             (unsigned long)k->drep[1] << 8 |
+                             (unsigned long)k->drep[2] << 16 |
+                             (unsigned long)k->drep[3] << 24;
+    msg.Buffer = k->req;
+    msg.BufferLength = (unsigned int)k->req_len;
+    msg.ProcNum = k->opnum;
+    msg.TransferSyntax = &k->xfer;
+    msg.RpcInterfaceInformation = (void *)(uintptr_t)spec;
+    msg.ManagerEpv = k->iface->epv;
+    msg.RpcFlags = RPC_BUFFER_COMPLETE;
+
+    tls_call = k;
+    if (!fault && k->iface->callback != NULL &&
+        k->iface->callback((RPC_IF_HANDLE)(uintptr_t)spec, k) != RPC_S_OK) {
+        /* The security callback refused the caller (Windows: access
+         * denied, the routine never runs). */
+        code = RPC_S_ACCESS_DENIED;
+        fault = 1;
+        flags |= PFC_DID_NOT_EXECUTE;
+    }
+    if (!fault)
+        fault = invoke(fn, &msg, &code);
+    tls_call = NULL;
+    atomic_store(&k->done, 1);
+
+    /* MS-RPCE 3.3.3.4.x / C706 12.6.4.10: the answer of a call that got
+     * cancels carries their count, and PFC_PENDING_CANCEL when the routine
+     * never saw one (RpcServerTestCancel never said RPC_S_OK). */
+    cancels = atomic_load(&k->cancels);
+    cc = cancels > 255 ? 255 : (uint8_t)cancels;
+    if (cancels > 0 && !atomic_load(&k->observed))
+        flags |= PFC_PENDING_CANCEL;
+
+    if (!fault) {
+        size_t len = 0;
+
+        if (k->reply != NULL)
+            len = msg.Buffer == k->reply && msg.BufferLength <= k->reply_cap
+                  ? msg.BufferLength : k->reply_cap;
+        if (encode_response(k, k->reply, len, cc, flags) != 0) {
+            code = RPC_S_OUT_OF_MEMORY;
+            fault = 1;
+        }
+    }
+    if (fault &&
+        srv_fault_encode(k->call_id, k->cont_id, proto_nca_from_status(code),
+                         flags, cc, &k->out, &k->out_len) != 0) {
+        k->out = NULL;
+        k->out_len = 0;
+    }
+    free(k->req);
+    free(k->reply);
+    k->req = k->reply = NULL;
+
+    /* From here on the handle is no call in progress: RpcServerTestCancel
+     * on it says RPC_S_INVALID_BINDING.  The reference taken here keeps
+     * the object for the I/O thread. */
+    I_RpcrtHandleRef(&k->h);
+    I_RpcrtHandleRetire(&k->h);
+}
+
+/* ---- the answer (I/O thread) -------------------------------------------- */
+
+void
+srv_call_finish(struct srv_call *k)
+{
+    struct srv_conn *c = k->conn;
+    struct srv_call **pp;
+
+    for (pp = &c->calls; *pp != NULL; pp = &(*pp)->cnext) {
+        if (*pp == k) {
+            *pp = k->cnext;
+            break;
+        }
+    }
+    if (atomic_load(&k->orphaned)) {
+        /* Its client gave up on it: the answer is dropped (C706 12.4). */
+        srv_log(RPCRT_LOG_DEBUG, "%s: answer of orphaned call %u dropped",
+                c->peer, (unsigned)k->call_id);
+    } else if (!c->dead && !c->closing && k->out != NULL) {
+        srv_io_write(c, k->out, k->out_len);
+        k->out = NULL;
+    }
+    k->conn = NULL;
+    srv_conn_unref(c);
+    I_RpcrtHandlePut(&k->h);
+}

@@ -1,0 +1,167 @@
+/*
+ * libserver/srv_worker.c -- the worker pool that runs manager routines.
+ *
+ * Threads start on demand, when a call is queued and no idle worker is
+ * there to take it, up to the number of calls allowed at once (MaxCalls of
+ * RpcServerListen for ordinary interfaces, each autolisten interface's own
+ * MaxCalls); MinimumCallThreads of them are started by RpcServerListen and
+ * stay; others end after RPCRT_OPT_WORKER_IDLE_TIMEOUT idle seconds.  A
+ * call that would exceed the limit is refused right away (the I/O thread
+ * answers nca_s_server_too_busy with PFC_DID_NOT_EXECUTE, C706 12.6.4.7),
+ * so the run queue never holds more than the limit: no unbounded queue.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <time.h>
+
+#include "libserver/srv.h"
+
+int
+srv_thread_spawn(pthread_t *tid, void *(*fn)(void *), void *arg, int detached)
+{
+    pthread_attr_t attr;
+    sigset_t all, old;
+    int r;
+
+    if ((r = pthread_attr_init(&attr)) != 0)
+        return r;
+    if (detached)
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    /* The new thread inherits the mask: the runtime's threads take no
+     * signals (the application's threads do), and a write to a socket the
+     * peer closed gives EPIPE instead of a process-killing SIGPIPE. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    r = pthread_create(tid, &attr, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    return r;
+}
+
+static void *
+worker_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&srv.lock);
+    for (;;) {
+        struct srv_call *k;
+
+        if (srv.q_head == NULL && !srv.workers_exit) {
+            struct timespec until;
+            unsigned min = srv.listening ? srv.min_threads : 0;
+            int r = 0;
+
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += srv.opt.worker_idle;
+            srv.nidle++;
+            while (srv.q_head == NULL && !srv.workers_exit && r != ETIMEDOUT)
+                r = pthread_cond_timedwait(&srv.work, &srv.lock, &until);
+            srv.nidle--;
+            if (srv.q_head == NULL && !srv.workers_exit) {
+                if (srv.nworkers > min)
+                    break;          /* idle too long */
+                continue;
+            }
+        }
+        if (srv.q_head == NULL)
+            break;                  /* workers_exit */
+        k = srv.q_head;
+        srv.q_head = k->next;
+        if (srv.q_head == NULL)
+            srv.q_tail = NULL;
+        srv.q_len--;
+        pthread_mutex_unlock(&srv.lock);
+
+        srv_call_run(k);
+
+        pthread_mutex_lock(&srv.lock);
+        srv_worker_call_ended_locked(k);
+        srv_io_call_done_locked(k);
+    }
+    srv.nworkers--;
+    pthread_cond_broadcast(&srv.work);
+    pthread_mutex_unlock(&srv.lock);
+    return NULL;
+}
+
+static int
+spawn_locked(void)
+{
+    pthread_t tid;
+
+    if (srv_thread_spawn(&tid, worker_main, NULL, 1) != 0)
+        return -1;
+    srv.nworkers++;
+    return 0;
+}
+
+RPC_STATUS
+srv_worker_submit(struct srv_call *k)
+{
+    struct srv_if *i = k->iface;
+    int autolisten = (i->flags & RPC_IF_AUTOLISTEN) != 0;
+
+    pthread_mutex_lock(&srv.lock);
+    if (!srv_listen_accepts_locked(i)) {
+        pthread_mutex_unlock(&srv.lock);
+        return RPC_S_NOT_LISTENING;
+    }
+    /* Windows: an autolisten interface's MaxCalls bounds its calls, the
+     * MaxCalls of RpcServerListen bounds the others together. */
+    if (autolisten ? i->active >= i->max_calls : srv.listen_calls >= srv.max_calls) {
+        pthread_mutex_unlock(&srv.lock);
+        return RPC_S_SERVER_TOO_BUSY;
+    }
+    k->next = NULL;
+    if (srv.q_tail != NULL)
+        srv.q_tail->next = k;
+    else
+        srv.q_head = k;
+    srv.q_tail = k;
+    srv.q_len++;
+    if (srv.nidle < srv.q_len && spawn_locked() != 0 && srv.nworkers == 0) {
+        /* No thread at all to run it. */
+        srv.q_head = srv.q_tail = NULL;
+        srv.q_len = 0;
+        pthread_mutex_unlock(&srv.lock);
+        srv_log(RPCRT_LOG_ERR, "cannot start a worker thread");
+        return RPC_S_OUT_OF_THREADS;
+    }
+    srv.running++;
+    if (!autolisten)
+        srv.listen_calls++;
+    i->active++;
+    pthread_cond_signal(&srv.work);
+    pthread_mutex_unlock(&srv.lock);
+    return RPC_S_OK;
+}
+
+void
+srv_worker_call_ended_locked(struct srv_call *k)
+{
+    srv.running--;
+    if (!(k->iface->flags & RPC_IF_AUTOLISTEN))
+        srv.listen_calls--;
+    k->iface->active--;
+    srv_listen_update_locked();
+    pthread_cond_broadcast(&srv.cond);
+}
+
+void
+srv_worker_prestart_locked(void)
+{
+    while (srv.nworkers < srv.min_threads && spawn_locked() == 0)
+        ;
+}
+
+void
+srv_worker_stop_all(void)
+{
+    pthread_mutex_lock(&srv.lock);
+    srv.workers_exit = 1;
+    pthread_cond_broadcast(&srv.work);
+    while (srv.nworkers > 0)
+        pthread_cond_wait(&srv.work, &srv.lock);
+    srv.workers_exit = 0;
+    pthread_mutex_unlock(&srv.lock);
+}

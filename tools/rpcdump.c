@@ -1,0 +1,183 @@
+/*
+ * tools/rpcdump.c -- list the entries of a host's endpoint mapper.
+ *
+ *   rpcdump [-v] [HOST | STRING-BINDING]
+ *
+ * HOST (default 127.0.0.1) is asked on ncacn_ip_tcp port 135 (or
+ * $RPCRT_EPM_ENDPOINT); a string binding names the mapper directly
+ * (ncacn_ip_tcp:HOST[PORT] or ncalrpc:[epmapper]).  The mapper is read
+ * with ept_lookup (inquiry rpc_c_ep_all_elts), 500 entries a call, until
+ * it returns a null handle; then the handle is freed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+
+#include <rpcrt/rpc.h>
+
+#include "proto/epm.h"
+
+static RPC_CLIENT_INTERFACE epm_if = {
+    sizeof(RPC_CLIENT_INTERFACE),
+    {{0xe1af8308, 0x5d1f, 0x11c9, {0x91, 0xa4, 0x08, 0x00, 0x2b, 0x14, 0xa0, 0xfa}},
+     {EPM_IF_VERS_MAJOR, EPM_IF_VERS_MINOR}},
+    {{0x8a885d04, 0x1ceb, 0x11c9, {0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48, 0x60}},
+     {NDR20_VERSION, 0}},
+    NULL, 0, NULL, 0, NULL, 0,
+};
+
+static int verbose;
+
+static int
+fail(const char *what, RPC_STATUS st)
+{
+    unsigned char text[DCE_C_ERROR_STRING_LEN];
+
+    DceErrorInqText(st, text);
+    fprintf(stderr, "rpcdump: %s: %s (%ld)\n", what, text, (long)st);
+    return 1;
+}
+
+/* One stub-level call: request bytes in, reply cursor out (the caller
+ * frees msg with I_RpcFreeBuffer). */
+static RPC_STATUS
+call(RPC_BINDING_HANDLE h, unsigned opnum, struct ndr_cursor *req,
+     RPC_MESSAGE *msg, struct ndr_cursor *reply)
+{
+    RPC_STATUS st;
+
+    memset(msg, 0, sizeof(*msg));
+    msg->Handle = h;
+    msg->ProcNum = opnum;
+    msg->RpcInterfaceInformation = &epm_if;
+    msg->BufferLength = (unsigned int)req->len;
+    if ((st = I_RpcGetBuffer(msg)) != RPC_S_OK)
+        return st;
+    memcpy(msg->Buffer, req->data, req->len);
+    if ((st = I_RpcSendReceive(msg)) != RPC_S_OK)
+        return st;
+    ndr_init_read(reply, msg->Buffer, msg->BufferLength,
+                  (uint8_t)(msg->DataRepresentation & 0xff));
+    return RPC_S_OK;
+}
+
+static void
+print_entry(const struct epm_entry *e, const char *host)
+{
+    struct rpc_tower t;
+    char u[37], o[37];
+
+    if (!e->tower.present || proto_tower_decode(e->tower.octets, e->tower.len, &t) != 0) {
+        if (verbose)
+            printf("(a tower rpcdump does not understand)\n\n");
+        return;
+    }
+    proto_uuid_format(&t.iface.SyntaxGUID, u);
+    proto_uuid_format(&e->object, o);
+    printf("Interface: %s v%u.%u\n", u, t.iface.SyntaxVersion.MajorVersion,
+           t.iface.SyntaxVersion.MinorVersion);
+    if (e->annotation[0] != '\0')
+        printf("Annotation: %s\n", e->annotation);
+    if (!UuidIsNil(&((struct epm_entry *)(uintptr_t)e)->object, NULL))
+        printf("Object: %s\n", o);
+    if (t.protseq == RPC_PROTSEQ_NCACN_IP_TCP) {
+        char a[INET_ADDRSTRLEN] = "0.0.0.0";
+        inet_ntop(AF_INET, t.addr, a, sizeof(a));
+        /* A mapper answers with the address it was reached at or 0.0.0.0
+         * (MS-RPCE 2.1.1.1): show the host asked in that case. */
+        printf("Binding: ncacn_ip_tcp:%s[%u]\n",
+               strcmp(a, "0.0.0.0") == 0 ? host : a, t.port);
+    } else {
+        printf("Binding: ncalrpc:[%s]\n", t.endpoint);
+    }
+    printf("\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    const char *target = "127.0.0.1";
+    char sb[300], host[256];
+    RPC_BINDING_HANDLE h = NULL;
+    struct epm_lookup_req req;
+    struct epm_handle handle;
+    unsigned total = 0;
+    RPC_STATUS st;
+    int opt_i = 1;
+
+    if (argc > 1 && strcmp(argv[1], "-v") == 0) {
+        verbose = 1;
+        opt_i++;
+    }
+    if (argc > opt_i && (strcmp(argv[opt_i], "-h") == 0 || strcmp(argv[opt_i], "--help") == 0)) {
+        printf("usage: rpcdump [-v] [HOST | STRING-BINDING]\n");
+        return 0;
+    }
+    if (argc > opt_i + 1) {
+        fprintf(stderr, "usage: rpcdump [-v] [HOST | STRING-BINDING]\n");
+        return 2;
+    }
+    if (argc > opt_i)
+        target = argv[opt_i];
+    if (strchr(target, ':') != NULL && strchr(target, '[') != NULL) {
+        snprintf(sb, sizeof(sb), "%s", target);
+        RPC_CSTR na = NULL;
+        if (RpcStringBindingParse((RPC_CSTR)sb, NULL, NULL, &na, NULL, NULL) == RPC_S_OK) {
+            snprintf(host, sizeof(host), "%s", na[0] ? (char *)na : "127.0.0.1");
+            RpcStringFree(&na);
+        }
+    } else {
+        const char *port = getenv("RPCRT_EPM_ENDPOINT");
+        snprintf(host, sizeof(host), "%s", target);
+        snprintf(sb, sizeof(sb), "ncacn_ip_tcp:%s[%s]", target,
+                 port != NULL && *port ? port : "135");
+    }
+    if ((st = RpcBindingFromStringBinding((RPC_CSTR)sb, &h)) != RPC_S_OK)
+        return fail(sb, st);
+
+    memset(&handle, 0, sizeof(handle));
+    for (;;) {
+        struct ndr_cursor c, r;
+        struct epm_lookup_resp resp;
+        RPC_MESSAGE msg;
+
+        memset(&req, 0, sizeof(req));
+        req.inquiry_type = EPM_INQ_ALL_ELTS;
+        req.vers_option = EPM_VERS_ALL;
+        req.handle = handle;
+        req.max_ents = EPM_MAX_ENTS;
+        if (ndr_init_write(&c, 128, DREP_LE) != 0 || epm_lookup_req_encode(&c, &req) != 0)
+            return fail("encode", RPC_S_OUT_OF_MEMORY);
+        st = call(h, EPM_OP_LOOKUP, &c, &msg, &r);
+        ndr_cursor_free(&c);
+        if (st != RPC_S_OK)
+            return fail(sb, st);
+        if (epm_lookup_resp_decode(&r, &resp) != 0) {
+            I_RpcFreeBuffer(&msg);
+            return fail("ept_lookup reply", RPC_S_PROTOCOL_ERROR);
+        }
+        I_RpcFreeBuffer(&msg);
+        for (uint32_t i = 0; i < resp.num_ents; i++)
+            print_entry(&resp.entries[i], host);
+        total += resp.num_ents;
+        handle = resp.handle;
+        uint32_t status = resp.status;
+        epm_lookup_resp_clear(&resp);
+        if (status != 0 || epm_handle_is_null(&handle))
+            break;
+    }
+    if (!epm_handle_is_null(&handle)) {
+        struct ndr_cursor c, r;
+        RPC_MESSAGE msg;
+        if (ndr_init_write(&c, 32, DREP_LE) == 0 && epm_handle_free_req_encode(&c, &handle) == 0 &&
+            call(h, EPM_OP_LOOKUP_HANDLE_FREE, &c, &msg, &r) == RPC_S_OK)
+            I_RpcFreeBuffer(&msg);
+        ndr_cursor_free(&c);
+    }
+    printf("%u endpoints found\n", total);
+    RpcBindingFree(&h);
+    return 0;
+}
