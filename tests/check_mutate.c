@@ -366,9 +366,11 @@ bitflip_case(int ci)
             ck_assert_msg(r == PROTO_E_DREP, "%s: %d", what, r);
             break;
         case 8: case 9: { /* frag_length */
-            uint16_t fl = (pdu[4] & DREP_INT_MASK) == DREP_LE
-                              ? (uint16_t)(pdu[8] | pdu[9] << 8)
-                              : (uint16_t)(pdu[8] << 8 | pdu[9]);
+            uint16_t fl;
+            if ((pdu[4] & DREP_INT_MASK) == DREP_LE)
+                fl = (uint16_t)(pdu[8] | pdu[9] << 8);
+            else
+                fl = (uint16_t)(pdu[8] << 8 | pdu[9]);
             /* Longer than the bytes: short.  Shorter: the prefix it
              * names may already fail to hold the auth trailer, so any
              * error will do. */
