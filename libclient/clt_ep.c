@@ -18,15 +18,6 @@
 #include "libclient/clt.h"
 #include "proto/epm.h"
 
-static RPC_CLIENT_INTERFACE epm_client_if = {
-    sizeof(RPC_CLIENT_INTERFACE),
-    {{0xe1af8308, 0x5d1f, 0x11c9, {0x91, 0xa4, 0x08, 0x00, 0x2b, 0x14, 0xa0, 0xfa}},
-     {EPM_IF_VERS_MAJOR, EPM_IF_VERS_MINOR}},
-    {{0x8a885d04, 0x1ceb, 0x11c9, {0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48, 0x60}},
-     {NDR20_VERSION, 0}},
-    NULL, 0, NULL, 0, NULL, 0,
-};
-
 /* DCE ept_s_* statuses in the ept_map reply -> Windows' codes. */
 static RPC_STATUS
 ept_status(uint32_t st)
@@ -114,7 +105,7 @@ ep_map(enum rpc_protseq ps, const char *netaddr, const GUID *object,
     memset(&msg, 0, sizeof(msg));
     msg.Handle = mh;
     msg.ProcNum = EPM_OP_MAP;
-    msg.RpcInterfaceInformation = &epm_client_if;
+    msg.RpcInterfaceInformation = &epm_client_interface;
     msg.BufferLength = (unsigned int)c.len;
     if ((st = I_RpcGetBuffer(&msg)) == RPC_S_OK) {
         memcpy(msg.Buffer, c.data, c.len);

@@ -31,6 +31,16 @@
 
 #include "proto/epm.h"
 
+
+RPC_CLIENT_INTERFACE epm_client_interface = {
+    sizeof(RPC_CLIENT_INTERFACE),
+    {{0xe1af8308, 0x5d1f, 0x11c9, {0x91, 0xa4, 0x08, 0x00, 0x2b, 0x14, 0xa0, 0xfa}},
+     {EPM_IF_VERS_MAJOR, EPM_IF_VERS_MINOR}},
+    {{0x8a885d04, 0x1ceb, 0x11c9, {0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48, 0x60}},
+     {NDR20_VERSION, 0}},
+    NULL, 0, NULL, 0, NULL, 0,
+};
+
 /* The least an ept_entry_t takes inline: uuid, referent id, annotation
  * offset and actual_count, one char.  Used to check a count against the
  * bytes present before allocating by it. */

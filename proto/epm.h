@@ -43,6 +43,11 @@
 
 #include "proto/proto.h"
 
+/* The mapper's interface for a client's RPC_MESSAGE
+ * (RpcInterfaceInformation): e1af8308-5d1f-11c9-91a4-08002b14a0fa v3.0,
+ * NDR 2.0. */
+extern RPC_CLIENT_INTERFACE epm_client_interface;
+
 /* C706 Appendix O: operation numbers. */
 enum epm_opnum {
     EPM_OP_INSERT             = 0,

@@ -20,15 +20,6 @@
 
 #include "proto/epm.h"
 
-static RPC_CLIENT_INTERFACE epm_if = {
-    sizeof(RPC_CLIENT_INTERFACE),
-    {{0xe1af8308, 0x5d1f, 0x11c9, {0x91, 0xa4, 0x08, 0x00, 0x2b, 0x14, 0xa0, 0xfa}},
-     {EPM_IF_VERS_MAJOR, EPM_IF_VERS_MINOR}},
-    {{0x8a885d04, 0x1ceb, 0x11c9, {0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48, 0x60}},
-     {NDR20_VERSION, 0}},
-    NULL, 0, NULL, 0, NULL, 0,
-};
-
 static int verbose;
 
 static int
@@ -52,7 +43,7 @@ call(RPC_BINDING_HANDLE h, unsigned opnum, struct ndr_cursor *req,
     memset(msg, 0, sizeof(*msg));
     msg->Handle = h;
     msg->ProcNum = opnum;
-    msg->RpcInterfaceInformation = &epm_if;
+    msg->RpcInterfaceInformation = &epm_client_interface;
     msg->BufferLength = (unsigned int)req->len;
     if ((st = I_RpcGetBuffer(msg)) != RPC_S_OK)
         return st;
