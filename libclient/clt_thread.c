@@ -87,9 +87,10 @@ clt_thread_call_begin(struct clt_thread *ts)
 {
     pthread_mutex_lock(&ts->lock);
     ts->in_call = 1;
+    if (ts->cancels > 0)
+        drain(ts->wake_fd);
     ts->cancels = 0;
     ts->call_timeout = ts->cancel_timeout;
-    drain(ts->wake_fd);
     pthread_mutex_unlock(&ts->lock);
 }
 
@@ -98,6 +99,9 @@ clt_thread_call_end(struct clt_thread *ts)
 {
     pthread_mutex_lock(&ts->lock);
     ts->in_call = 0;
+    /* Leave the wake fd quiet for the next call. */
+    if (ts->cancels > 0)
+        drain(ts->wake_fd);
     ts->cancels = 0;
     pthread_mutex_unlock(&ts->lock);
 }
@@ -108,7 +112,9 @@ clt_thread_cancels(struct clt_thread *ts, long *timeout)
     unsigned n;
 
     pthread_mutex_lock(&ts->lock);
-    drain(ts->wake_fd);
+    /* The wake fd is written only with a cancel: no read() per look. */
+    if (ts->cancels > 0)
+        drain(ts->wake_fd);
     n = ts->cancels;
     if (timeout != NULL)
         *timeout = ts->call_timeout;

@@ -59,6 +59,8 @@ struct caller {
     int32_t result;
     double started, ended;
     atomic_int in_flight;
+    int then_sleep;          /* a second call after the first */
+    RPC_STATUS st2;
 };
 
 static void *
@@ -81,6 +83,9 @@ caller_main(void *p)
         break;
     }
     c->ended = tu_now_ms();
+    /* Cancels of the first call must not leak into the next one. */
+    if (c->then_sleep)
+        c->st2 = rpctest_sleep(c->h, 50, NULL);
     return NULL;
 }
 
@@ -248,7 +253,7 @@ END_TEST
 START_TEST(test_repeated_cancels)
 {
     struct caller c = {.h = bind_transport(_i), .op = OP_WAIT, .arg = 10000,
-                       .cancel_timeout = -1};
+                       .cancel_timeout = -1, .then_sleep = 1};
     pthread_t a;
 
     ck_assert_int_eq(pthread_create(&a, NULL, caller_main, &c), 0);
@@ -260,6 +265,7 @@ START_TEST(test_repeated_cancels)
     pthread_join(a, NULL);
     ck_assert_int_eq(c.st, RPC_S_OK);
     ck_assert_int_eq(c.result, 1);
+    ck_assert_int_eq(c.st2, RPC_S_OK);
     RpcBindingFree(&c.h);
 }
 END_TEST
