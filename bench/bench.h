@@ -1,0 +1,51 @@
+/*
+ * bench/bench.h -- what the benchmark driver (rpcbench.c) shares with the
+ * programs it measures: the client side of each peer, as a small table of
+ * functions, and the helpers the servers use to announce their endpoint.
+ *
+ * A peer's client side is either linked into rpcbench (ours, the raw TCP
+ * floor) or built by bench/build-peers as a shared object that rpcbench
+ * dlopen()s (libtirpc, gRPC: they need packages configure does not ask
+ * for).  Such an object exports one symbol, BENCH_PEER_SYMBOL, a function
+ * returning its table.
+ *
+ * Every peer's "call" is the same operation: send n bytes of payload to the
+ * server and receive the same n bytes back (n == 0: the null call).  Each
+ * connection is used by one thread at a time.
+ */
+#ifndef RPCRT_BENCH_H
+#define RPCRT_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BENCH_PEER_ABI 1
+#define BENCH_PEER_SYMBOL "bench_peer_get"
+
+struct bench_peer {
+    int abi;                    /* BENCH_PEER_ABI */
+    const char *name;
+    /* Opens one connection to the server at addr (the text after
+     * "listening " in the server's output).  NULL on failure, with a
+     * message in err. */
+    void *(*connect)(const char *addr, char *err, size_t errlen);
+    /* Echoes n bytes of in into out (out may be NULL when n == 0).  0 on
+     * success, -1 on failure. */
+    int (*call)(void *conn, const void *in, uint32_t n, void *out);
+    void (*close)(void *conn);
+};
+
+typedef const struct bench_peer *(*bench_peer_get_fn)(void);
+
+/* floor.c: the raw TCP ping-pong peer.  Messages both ways are a 24-byte
+ * header (u32 payload length, then zeros, as much as a DCE/RPC request or
+ * response header) followed by the payload. */
+#define FLOOR_HDR 24
+extern const struct bench_peer floor_peer;
+/* Runs the floor server: listens on 127.0.0.1:0 and on the unix socket
+ * path, prints "listening tcp:127.0.0.1:PORT" and "listening unix:PATH",
+ * serves each connection on its own thread until SIGTERM/SIGINT.  Returns
+ * the exit status. */
+int floor_server_main(const char *unix_path);
+
+#endif
