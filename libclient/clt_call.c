@@ -370,19 +370,23 @@ I_RpcSendReceive(PRPC_MESSAGE Message)
 
     if (Message == NULL)
         return RPC_S_INVALID_ARG;
-    if ((b = clt_binding_get(Message->Handle)) == NULL)
-        return RPC_S_INVALID_BINDING;
+    memset(&k, 0, sizeof(k));
+    if ((b = clt_binding_get(Message->Handle)) == NULL) {
+        st = RPC_S_INVALID_BINDING;
+        goto done;
+    }
     ci = Message->RpcInterfaceInformation;
     if (ci == NULL || (Message->Buffer == NULL && Message->BufferLength != 0)) {
         I_RpcrtHandlePut(&b->h);
-        return RPC_S_INVALID_ARG;
+        st = RPC_S_INVALID_ARG;
+        goto done;
     }
-    memset(&k, 0, sizeof(k));
     k.cc.timeout = RPC_C_CANCEL_INFINITE_TIMEOUT;
     clt_deadline_none(&k.cc.dl);
     if ((k.cc.ts = clt_thread_self()) == NULL) {
         I_RpcrtHandlePut(&b->h);
-        return RPC_S_OUT_OF_MEMORY;
+        st = RPC_S_OUT_OF_MEMORY;
+        goto done;
     }
     pthread_mutex_lock(&b->lock);
     object = b->object;
@@ -392,7 +396,7 @@ I_RpcSendReceive(PRPC_MESSAGE Message)
     if ((st = clt_binding_resolve(b, &ci->InterfaceId)) != RPC_S_OK ||
         (st = clt_binding_assoc(b, &a)) != RPC_S_OK) {
         I_RpcrtHandlePut(&b->h);
-        return st;
+        goto done;
     }
     I_RpcrtHandlePut(&b->h);
 
@@ -410,7 +414,9 @@ I_RpcSendReceive(PRPC_MESSAGE Message)
     clt_thread_call_end(k.cc.ts);
     clt_assoc_unref(a);
 
-    /* The request buffer is ours now; the reply (or nothing) replaces it. */
+done:
+    /* The request buffer is ours now, whatever happened; the reply (or
+     * nothing) replaces it (I_RpcSendReceive(3)). */
     free(Message->Buffer);
     if (st == RPC_S_OK) {
         if (k.reply == NULL)

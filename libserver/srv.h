@@ -35,6 +35,8 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 #include <rpcrt/rpcdce.h>
 #include <rpcrt/rpcrt_ext.h>
@@ -132,6 +134,21 @@ struct srv_assoc {
 
 struct srv_call;
 
+/* What a connection is, as learned when it was accepted (RpcrtServerInq-
+ * CallInfo): written once by the I/O thread before the connection's first
+ * call, and copied into each call, so workers read their own copy. */
+struct srv_conninfo {
+    uint64_t id;                     /* never 0; unique in the process */
+    enum rpc_protseq protseq;
+    struct sockaddr_storage local;   /* getsockname; AF_UNIX: the socket path */
+    struct sockaddr_storage peer;    /* accept's address */
+    int has_cred;                    /* SO_PEERCRED (ncalrpc) */
+    uid_t uid;
+    gid_t gid;
+    pid_t pid;
+    char endpoint[80];               /* the endpoint's port or name */
+};
+
 /* One accepted connection.  I/O thread only. */
 struct srv_conn {
     struct srv_conn *next, *prev;    /* srv.conns */
@@ -153,6 +170,7 @@ struct srv_conn {
     uint8_t *pdu;                    /* one PDU copied out of the input */
     size_t pdu_cap;
     char peer[96];                   /* the client, as a string binding */
+    struct srv_conninfo info;        /* info.id 0: never announced */
 };
 
 /* A call.  Fields above `cancels` are written by the I/O thread before
@@ -180,6 +198,7 @@ struct srv_call {
     uint8_t *out;                    /* encoded response or fault PDUs */
     size_t out_len;
     char peer[96];
+    struct srv_conninfo info;        /* a copy of its connection's */
     RPC_SYNTAX_IDENTIFIER xfer;      /* RPC_MESSAGE.TransferSyntax */
     /* Written by the I/O thread at any time, read by anyone. */
     atomic_uint cancels;             /* co_cancels (+1 when orphaned) */
@@ -247,6 +266,11 @@ void srv_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The options, read under srv.lock. */
 void srv_options_get(struct srv_options *o);
+/* A process-wide connection id (never 0). */
+uint64_t srv_conn_next_id(void);
+/* Runs the application's connection close handler, if any, for id
+ * (I/O thread; see RpcrtServerSetConnectionCloseHandler). */
+void srv_conn_closed_notify(uint64_t id);
 
 /* srv_protseq.c */
 /* Opens the listening sockets for a protocol sequence; addr NULL or ""

@@ -172,6 +172,7 @@ call_new(struct srv_conn *c, const struct rpc_pdu *p, const struct srv_pctx *ctx
     k->lrpc = c->ep->protseq == RPC_PROTSEQ_NCALRPC;
     k->xfer = rpc_ndr20_syntax;
     snprintf(k->peer, sizeof(k->peer), "%s", c->peer);
+    k->info = c->info;
     atomic_init(&k->cancels, 0);
     atomic_init(&k->orphaned, 0);
     atomic_init(&k->observed, 0);

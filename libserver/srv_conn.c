@@ -44,6 +44,11 @@ srv_conn_unref(struct srv_conn *c)
 {
     if (--c->refs > 0)
         return;
+    /* The socket is closed and no call of the connection runs any more:
+     * what the application keeps per connection (context handles, C706
+     * 5.1.6's rundown) can go now, with no call left to use it. */
+    if (c->info.id != 0)
+        srv_conn_closed_notify(c->info.id);
     free(c->ctx);
     free(c->pdu);
     free(c);

@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "libserver/srv.h"
 
@@ -142,6 +143,76 @@ RpcrtServerInqOption(unsigned int Option, unsigned long *Value)
     default:
         return RPC_S_INVALID_ARG;
     }
+    return RPC_S_OK;
+}
+
+/* ---- connections --------------------------------------------------------- */
+
+static atomic_ullong next_conn_id;
+/* Its own lock, like the log handler's: read by the I/O thread with or
+ * without srv.lock. */
+static pthread_mutex_t close_lock = PTHREAD_MUTEX_INITIALIZER;
+static RPCRT_CONNECTION_CLOSE_HANDLER close_fn;
+static void *close_ctx;
+
+uint64_t
+srv_conn_next_id(void)
+{
+    return (uint64_t)atomic_fetch_add(&next_conn_id, 1) + 1;
+}
+
+void
+srv_conn_closed_notify(uint64_t id)
+{
+    RPCRT_CONNECTION_CLOSE_HANDLER fn;
+    void *ctx;
+
+    pthread_mutex_lock(&close_lock);
+    fn = close_fn;
+    ctx = close_ctx;
+    pthread_mutex_unlock(&close_lock);
+    if (fn != NULL)
+        fn((unsigned long long)id, ctx);
+}
+
+SRV_EXPORT RPC_STATUS RPC_ENTRY
+RpcrtServerSetConnectionCloseHandler(RPCRT_CONNECTION_CLOSE_HANDLER Handler,
+                                     void *Context)
+{
+    pthread_mutex_lock(&close_lock);
+    close_fn = Handler;
+    close_ctx = Context;
+    pthread_mutex_unlock(&close_lock);
+    return RPC_S_OK;
+}
+
+SRV_EXPORT RPC_STATUS RPC_ENTRY
+RpcrtServerInqCallInfo(RPC_BINDING_HANDLE Call, RPCRT_CALL_INFO *Info)
+{
+    const struct srv_conninfo *in;
+    struct srv_call *k;
+    RPC_STATUS st;
+
+    if (Info == NULL)
+        return RPC_S_INVALID_ARG;
+    /* The registry vouches for the handle (a live call) before anything
+     * reads through it; the copy in the call never changes. */
+    if ((k = srv_call_get(Call, &st)) == NULL)
+        return st;
+    in = &k->info;
+    memset(Info, 0, sizeof(*Info));
+    Info->Protseq = in->protseq == RPC_PROTSEQ_NCALRPC ? RPCRT_PROTSEQ_NCALRPC
+                                                       : RPCRT_PROTSEQ_NCACN_IP_TCP;
+    Info->IsLocal = in->protseq == RPC_PROTSEQ_NCALRPC;
+    Info->HasCredentials = in->has_cred;
+    Info->ClientUid = in->uid;
+    Info->ClientGid = in->gid;
+    Info->ClientPid = in->pid;
+    Info->LocalAddress = in->local;
+    Info->ClientAddress = in->peer;
+    snprintf(Info->Endpoint, sizeof(Info->Endpoint), "%s", in->endpoint);
+    Info->ConnectionId = (unsigned long long)in->id;
+    I_RpcrtHandlePut(&k->h);
     return RPC_S_OK;
 }
 

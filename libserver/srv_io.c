@@ -20,6 +20,7 @@
  * safe from any thread once evthread_use_pthreads() ran.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,9 +48,16 @@
 #define OUT_RESUME      ((size_t)1 << 20)
 /* How long a connection being closed may take to drain its output. */
 #define FLUSH_TIMEOUT_S 10
+/* How long the teardown waits for answers still to be written. */
+#define SHUTDOWN_FLUSH_S 2
 /* Back-off when accept() fails for lack of descriptors. */
 #define ACCEPT_RETRY_MS 100
 
+/* I/O thread: a teardown (SRV_KICK_CLOSE_ALL) waits for its flushing
+ * connections to close. */
+static int srv_closing_all;
+
+static void closed_all_check(void);
 static void read_cb(struct bufferevent *bev, void *arg);
 static void write_cb(struct bufferevent *bev, void *arg);
 static void event_cb(struct bufferevent *bev, short what, void *arg);
@@ -166,6 +174,42 @@ peer_string(const struct srv_endpoint *ep, const struct sockaddr *sa,
     }
 }
 
+/* What RpcrtServerInqCallInfo reports about the connection: the
+ * addresses of both ends and, on ncalrpc, the client's credentials as
+ * the kernel saw them at connect() (SO_PEERCRED, unix(7)) -- what rpcd's
+ * endpoint mapper checks before it lets a caller change the map. */
+static void
+conn_info(struct srv_conn *c, const struct srv_endpoint *ep, int fd,
+          const struct sockaddr *sa, int salen)
+{
+    struct srv_conninfo *in = &c->info;
+    socklen_t sl = sizeof(in->local);
+
+    in->protseq = ep->protseq;
+    snprintf(in->endpoint, sizeof(in->endpoint), "%s", ep->endpoint);
+    if (sa != NULL && salen > 0) {
+        size_t n = (size_t)salen;
+
+        memcpy(&in->peer, sa, n < sizeof(in->peer) ? n : sizeof(in->peer));
+    }
+    if (getsockname(fd, (struct sockaddr *)&in->local, &sl) != 0)
+        memset(&in->local, 0, sizeof(in->local));
+    if (ep->family == AF_UNIX) {
+        struct ucred cr;
+        socklen_t cl = sizeof(cr);
+
+        in->peer.ss_family = AF_UNIX;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0 &&
+            cl == sizeof(cr)) {
+            in->has_cred = 1;
+            in->uid = cr.uid;
+            in->gid = cr.gid;
+            in->pid = cr.pid;
+        }
+    }
+    in->id = srv_conn_next_id();
+}
+
 static void
 accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
           int salen, void *arg)
@@ -177,7 +221,6 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
     int one = 1;
 
     (void)lev;
-    (void)salen;
     srv_options_get(&o);
     if (srv.nconns >= o.max_conns) {
         srv_log(RPCRT_LOG_WARNING, "connection limit (%u) reached: refusing one",
@@ -201,6 +244,7 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
         srv_conn_unref(c);
         return;
     }
+    conn_info(c, ep, fd, sa, salen);
     bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
     bufferevent_setwatermark(c->bev, EV_READ, 0, READ_HIWAT);
     if (o.bind_timeout > 0) {
@@ -307,8 +351,38 @@ close_all(void)
             ep->lev = NULL;
         }
     }
-    while (srv.conns != NULL)
-        srv_io_close(srv.conns, 0);
+    /* What a connection still has to write -- the answers of calls that
+     * completed before the teardown -- goes out before its close
+     * (SHUTDOWN_FLUSH_S at most), so that a graceful stop
+     * (RpcMgmtStopServerListening, RpcMgmtWaitServerListen, then
+     * RpcrtServerShutdown) delivers every answer its calls produced.  The
+     * others close now; their calls are orphaned. */
+    for (struct srv_conn *c = srv.conns, *next; c != NULL; c = next) {
+        next = c->next;
+        if (c->bev != NULL && !c->dead &&
+            evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+            struct timeval tv = {SHUTDOWN_FLUSH_S, 0};
+
+            srv_io_close(c, 1);
+            if (!c->dead && c->bev != NULL)
+                bufferevent_set_timeouts(c->bev, NULL, &tv);
+        } else {
+            srv_io_close(c, 0);
+        }
+    }
+}
+
+/* The teardown's closes are done when no connection is left. */
+static void
+closed_all_check(void)
+{
+    if (!srv_closing_all || srv.conns != NULL)
+        return;
+    srv_closing_all = 0;
+    pthread_mutex_lock(&srv.lock);
+    srv.closed_all = 1;
+    pthread_cond_broadcast(&srv.cond);
+    pthread_mutex_unlock(&srv.lock);
 }
 
 static void
@@ -325,11 +399,16 @@ kick_cb(evutil_socket_t fd, short what, void *arg)
     pthread_mutex_unlock(&srv.lock);
 
     if (flags & SRV_KICK_CLOSE_ALL) {
+        /* Answers of calls that are done go out first (close_all). */
+        done_cb(-1, 0, NULL);
+        srv_closing_all = 1;
         close_all();
-        pthread_mutex_lock(&srv.lock);
-        srv.closed_all = 1;
-        pthread_cond_broadcast(&srv.cond);
-        pthread_mutex_unlock(&srv.lock);
+        if (flags & SRV_KICK_EXIT) {
+            /* Leaving the loop: no more waiting for output. */
+            while (srv.conns != NULL)
+                srv_io_close(srv.conns, 0);
+        }
+        closed_all_check();
     } else if (flags & SRV_KICK_SYNC) {
         sync_listeners();
     }
@@ -456,6 +535,7 @@ srv_io_close(struct srv_conn *c, int flush)
     c->next = c->prev = NULL;
     srv.nconns--;
     srv_conn_unref(c);          /* the socket's reference */
+    closed_all_check();
 }
 
 /* C706 12.6.1 framing; see the file comment. */

@@ -1,10 +1,10 @@
 /*
  * tools/rpcdump.c -- list the entries of a host's endpoint mapper.
  *
- *   rpcdump [-v] [HOST | STRING-BINDING]
+ *   rpcdump [-v] [-p PORT] [HOST | STRING-BINDING]
  *
- * HOST (default 127.0.0.1) is asked on ncacn_ip_tcp port 135 (or
- * $RPCRT_EPM_ENDPOINT); a string binding names the mapper directly
+ * HOST (default 127.0.0.1) is asked on ncacn_ip_tcp port 135 (or -p PORT,
+ * or $RPCRT_EPM_ENDPOINT); a string binding names the mapper directly
  * (ncacn_ip_tcp:HOST[PORT] or ncalrpc:[epmapper]).  The mapper is read
  * with ept_lookup (inquiry rpc_c_ep_all_elts), 500 entries a call, until
  * it returns a null handle; then the handle is freed.
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -48,8 +49,11 @@ call(RPC_BINDING_HANDLE h, unsigned opnum, struct ndr_cursor *req,
     if ((st = I_RpcGetBuffer(msg)) != RPC_S_OK)
         return st;
     memcpy(msg->Buffer, req->data, req->len);
-    if ((st = I_RpcSendReceive(msg)) != RPC_S_OK)
+    if ((st = I_RpcSendReceive(msg)) != RPC_S_OK) {
+        if (msg->Buffer != NULL)
+            I_RpcFreeBuffer(msg);
         return st;
+    }
     ndr_init_read(reply, msg->Buffer, msg->BufferLength,
                   (uint8_t)(msg->DataRepresentation & 0xff));
     return RPC_S_OK;
@@ -90,38 +94,51 @@ print_entry(const struct epm_entry *e, const char *host)
 int
 main(int argc, char **argv)
 {
-    const char *target = "127.0.0.1";
+    const char *target = "127.0.0.1", *port = getenv("RPCRT_EPM_ENDPOINT");
     char sb[300], host[256];
     RPC_BINDING_HANDLE h = NULL;
     struct epm_lookup_req req;
     struct epm_handle handle;
     unsigned total = 0;
     RPC_STATUS st;
-    int opt_i = 1;
+    int ch;
 
-    if (argc > 1 && strcmp(argv[1], "-v") == 0) {
-        verbose = 1;
-        opt_i++;
+    while ((ch = getopt(argc, argv, "vp:h")) != -1) {
+        switch (ch) {
+        case 'v':
+            verbose = 1;
+            break;
+        case 'p':
+            if (strspn(optarg, "0123456789") != strlen(optarg) || atoi(optarg) < 1 ||
+                atoi(optarg) > 65535) {
+                fprintf(stderr, "rpcdump: bad port %s\n", optarg);
+                return 2;
+            }
+            port = optarg;
+            break;
+        case 'h':
+            printf("usage: rpcdump [-v] [-p PORT] [HOST | STRING-BINDING]\n");
+            return 0;
+        default:
+            fprintf(stderr, "usage: rpcdump [-v] [-p PORT] [HOST | STRING-BINDING]\n");
+            return 2;
+        }
     }
-    if (argc > opt_i && (strcmp(argv[opt_i], "-h") == 0 || strcmp(argv[opt_i], "--help") == 0)) {
-        printf("usage: rpcdump [-v] [HOST | STRING-BINDING]\n");
-        return 0;
-    }
-    if (argc > opt_i + 1) {
-        fprintf(stderr, "usage: rpcdump [-v] [HOST | STRING-BINDING]\n");
+    if (argc - optind > 1) {
+        fprintf(stderr, "usage: rpcdump [-v] [-p PORT] [HOST | STRING-BINDING]\n");
         return 2;
     }
-    if (argc > opt_i)
-        target = argv[opt_i];
+    if (argc > optind)
+        target = argv[optind];
     if (strchr(target, ':') != NULL && strchr(target, '[') != NULL) {
         snprintf(sb, sizeof(sb), "%s", target);
         RPC_CSTR na = NULL;
+        snprintf(host, sizeof(host), "127.0.0.1");
         if (RpcStringBindingParse((RPC_CSTR)sb, NULL, NULL, &na, NULL, NULL) == RPC_S_OK) {
             snprintf(host, sizeof(host), "%s", na[0] ? (char *)na : "127.0.0.1");
             RpcStringFree(&na);
         }
     } else {
-        const char *port = getenv("RPCRT_EPM_ENDPOINT");
         snprintf(host, sizeof(host), "%s", target);
         snprintf(sb, sizeof(sb), "ncacn_ip_tcp:%s[%s]", target,
                  port != NULL && *port ? port : "135");
@@ -150,13 +167,14 @@ main(int argc, char **argv)
             I_RpcFreeBuffer(&msg);
             return fail("ept_lookup reply", RPC_S_PROTOCOL_ERROR);
         }
-        I_RpcFreeBuffer(&msg);
+        /* The decoded towers borrow from the reply buffer. */
         for (uint32_t i = 0; i < resp.num_ents; i++)
             print_entry(&resp.entries[i], host);
         total += resp.num_ents;
         handle = resp.handle;
         uint32_t status = resp.status;
         epm_lookup_resp_clear(&resp);
+        I_RpcFreeBuffer(&msg);
         if (status != 0 || epm_handle_is_null(&handle))
             break;
     }

@@ -450,6 +450,36 @@ RPCRTAPI RPC_STATUS RPC_ENTRY RpcServerInqBindings(RPC_BINDING_VECTOR **BindingV
  * to NULL. */
 RPCRTAPI RPC_STATUS RPC_ENTRY RpcBindingVectorFree(RPC_BINDING_VECTOR **BindingVector);
 
+/* ---- the endpoint map of this host (rpcd) ---------------------------------
+ * Elements go to the endpoint mapper of the local host (rpcd, reached on
+ * its ncalrpc endpoint "epmapper"): one per binding of BindingVector (its
+ * protocol sequence and endpoint; client binding handles, as
+ * RpcServerInqBindings returns) and object UUID of UuidVector (NULL or
+ * empty: the nil object), for the interface IfSpec (an
+ * RPC_SERVER_INTERFACE *), annotated with Annotation (NULL: none; cut at
+ * 63 characters).  The elements belong to the calling user and are
+ * removed by rpcd when the calling process exits.  See RpcEpRegister(3).
+ * RPC_S_OK; RPC_S_INVALID_ARG; RPC_S_NO_BINDINGS (an empty vector);
+ * RPC_S_INVALID_BINDING / RPC_S_WRONG_KIND_OF_BINDING;
+ * RPC_S_NO_ENDPOINT_FOUND (a binding without an endpoint);
+ * EPT_S_CANT_PERFORM_OP (not allowed: an element with the same interface
+ * belongs to another user), EPT_S_INVALID_ENTRY, EPT_S_CANT_CREATE (the
+ * map is full); RPC_S_SERVER_UNAVAILABLE when rpcd does not run. */
+/* Adds the elements, first removing those the server registered before
+ * for the same interface (uuid and major version), object, protocol
+ * sequence and transfer syntax, whatever their endpoint. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcEpRegisterA(RPC_IF_HANDLE IfSpec,
+    RPC_BINDING_VECTOR *BindingVector, UUID_VECTOR *UuidVector,
+    RPC_CSTR Annotation);
+/* Adds the elements and replaces nothing. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcEpRegisterNoReplaceA(RPC_IF_HANDLE IfSpec,
+    RPC_BINDING_VECTOR *BindingVector, UUID_VECTOR *UuidVector,
+    RPC_CSTR Annotation);
+/* Removes the elements (those that are present); EPT_S_NOT_REGISTERED
+ * when none was. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcEpUnregister(RPC_IF_HANDLE IfSpec,
+    RPC_BINDING_VECTOR *BindingVector, UUID_VECTOR *UuidVector);
+
 /* Starts dispatching calls on MinimumCallThreads..MaxCalls worker threads.
  * DontWait 0: returns when listening stops (RpcMgmtStopServerListening);
  * otherwise at once, and RpcMgmtWaitServerListen waits. */
@@ -495,6 +525,8 @@ RPCRTAPI RPC_STATUS RPC_ENTRY RpcTestCancel(void);
 #define RpcBindingToStringBinding   RpcBindingToStringBindingA
 #define RpcServerUseProtseqEp   RpcServerUseProtseqEpA
 #define RpcServerUseProtseq     RpcServerUseProtseqA
+#define RpcEpRegister           RpcEpRegisterA
+#define RpcEpRegisterNoReplace  RpcEpRegisterNoReplaceA
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,9 @@
 #ifndef RPCRT_RPCRT_EXT_H
 #define RPCRT_RPCRT_EXT_H
 
+#include <sys/socket.h>
+#include <sys/types.h>
+
 #include <rpcrt/rpcdce.h>
 
 #ifdef __cplusplus
@@ -87,6 +90,64 @@ RPCRTAPI RPC_STATUS RPC_ENTRY RpcrtServerUseEndpoint(RPC_CSTR StringBinding,
  * only when the call's client has gone away: an orphaned PDU arrived or
  * the connection was lost.  Its response will be discarded. */
 RPCRTAPI RPC_STATUS RPC_ENTRY RpcrtServerTestOrphaned(RPC_BINDING_HANDLE Call);
+
+/* ---- who is calling -------------------------------------------------------
+ * What the runtime knows about a call's connection, for servers that
+ * decide by it (rpcd's endpoint mapper lets only local callers change the
+ * map, and only as the user that registered an entry). */
+#define RPCRT_PROTSEQ_NCACN_IP_TCP 1
+#define RPCRT_PROTSEQ_NCALRPC      2
+
+typedef struct _RPCRT_CALL_INFO {
+    /* RPCRT_PROTSEQ_*. */
+    unsigned int Protseq;
+    /* 1 on ncalrpc: the client runs on this host. */
+    int IsLocal;
+    /* 1 when ClientUid/Gid/Pid are known: the kernel's record of the
+     * client process at connect() time (SO_PEERCRED; ncalrpc only). */
+    int HasCredentials;
+    uid_t ClientUid;
+    gid_t ClientGid;
+    pid_t ClientPid;
+    /* Where the client reached the server: for ncacn_ip_tcp the local
+     * address and port of the connection (AF_INET or AF_INET6, even when
+     * the endpoint listens on all addresses); for ncalrpc an AF_UNIX
+     * address with the socket's path. */
+    struct sockaddr_storage LocalAddress;
+    /* The client's address and port (ncacn_ip_tcp); AF_UNIX with no path
+     * on ncalrpc. */
+    struct sockaddr_storage ClientAddress;
+    /* The endpoint the client connected to: a port number or an ncalrpc
+     * name, NUL-terminated. */
+    char Endpoint[80];
+    /* Names the connection the call came on, never 0, never reused in
+     * the process: the value RPCRT_CONNECTION_CLOSE_HANDLER gets. */
+    unsigned long long ConnectionId;
+} RPCRT_CALL_INFO;
+
+/* Fills *Info for the call Call (a call's server binding handle, the
+ * Handle of its RPC_MESSAGE; NULL: the call the calling thread serves).
+ * RPC_S_OK; RPC_S_INVALID_ARG (Info NULL); RPC_S_NO_CALL_ACTIVE (NULL
+ * on a thread that serves no call); RPC_S_INVALID_BINDING (not a call
+ * in progress).  Nothing to free. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcrtServerInqCallInfo(RPC_BINDING_HANDLE Call,
+    RPCRT_CALL_INFO *Info);
+
+/* Called once per connection, with the ConnectionId its calls reported,
+ * after the connection is closed (by either side, or by
+ * RpcrtServerShutdown) and every call that came on it has returned from
+ * its manager routine -- so no call of that connection can run during or
+ * after the handler: it is the place to free per-connection state such as
+ * context handles (C706 5.1.6's rundown).  Runs on the runtime's I/O
+ * thread: it must be quick, must not block, and must not call the server
+ * API (RpcrtServerShutdown, RpcServerUnregisterIf, RpcMgmt*). */
+typedef void (*RPCRT_CONNECTION_CLOSE_HANDLER)(unsigned long long ConnectionId,
+                                               void *Context);
+
+/* Installs Handler (NULL: none, the default) for connections that close
+ * from now on.  Context is passed to it as given.  Always RPC_S_OK. */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcrtServerSetConnectionCloseHandler(
+    RPCRT_CONNECTION_CLOSE_HANDLER Handler, void *Context);
 
 /* ---- teardown ------------------------------------------------------------
  * Stops listening if needed, closes every endpoint and connection (calls
