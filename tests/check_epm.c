@@ -14,6 +14,7 @@
 #include "daemon/epm_db.h"
 #include "proto/epm.h"
 #include "proto/proto.h"
+#include "tests/epm_msg.h"
 #include "tests/tests.h"
 
 Suite *epm_suite(void);
@@ -91,86 +92,6 @@ vec_stub(const char *name, size_t *len)
     return stub;
 }
 
-/* The message kinds, so that loops can treat them alike. */
-enum kind {
-    K_INSERT_REQ, K_DELETE_REQ, K_LOOKUP_REQ, K_MAP_REQ, K_HFREE_REQ,
-    K_MGMT_DELETE_REQ, K_STATUS_RESP, K_LOOKUP_RESP, K_MAP_RESP,
-    K_HFREE_RESP, K_INQ_OBJECT_RESP, K_COUNT
-};
-
-union msg {
-    struct epm_insert_req ins;
-    struct epm_lookup_req lreq;
-    struct epm_map_req mreq;
-    struct epm_handle h;
-    struct epm_mgmt_delete_req mgd;
-    uint32_t status;
-    struct epm_lookup_resp lresp;
-    struct epm_map_resp mresp;
-    struct epm_handle_free_resp hfr;
-    struct epm_inq_object_resp inq;
-};
-
-static int
-kdecode(enum kind k, struct ndr_cursor *c, union msg *m)
-{
-    memset(m, 0, sizeof(*m));
-    switch (k) {
-    case K_INSERT_REQ:      return epm_insert_req_decode(c, &m->ins);
-    case K_DELETE_REQ:      return epm_delete_req_decode(c, &m->ins);
-    case K_LOOKUP_REQ:      return epm_lookup_req_decode(c, &m->lreq);
-    case K_MAP_REQ:         return epm_map_req_decode(c, &m->mreq);
-    case K_HFREE_REQ:       return epm_handle_free_req_decode(c, &m->h);
-    case K_MGMT_DELETE_REQ: return epm_mgmt_delete_req_decode(c, &m->mgd);
-    case K_STATUS_RESP:     return epm_status_resp_decode(c, &m->status);
-    case K_LOOKUP_RESP:     return epm_lookup_resp_decode(c, &m->lresp);
-    case K_MAP_RESP:        return epm_map_resp_decode(c, &m->mresp);
-    case K_HFREE_RESP:      return epm_handle_free_resp_decode(c, &m->hfr);
-    case K_INQ_OBJECT_RESP: return epm_inq_object_resp_decode(c, &m->inq);
-    case K_COUNT:           break;
-    }
-    return PROTO_E_INVAL;
-}
-
-static int
-kencode(enum kind k, struct ndr_cursor *c, const union msg *m)
-{
-    switch (k) {
-    case K_INSERT_REQ:      return epm_insert_req_encode(c, &m->ins);
-    case K_DELETE_REQ:      return epm_delete_req_encode(c, &m->ins);
-    case K_LOOKUP_REQ:      return epm_lookup_req_encode(c, &m->lreq);
-    case K_MAP_REQ:         return epm_map_req_encode(c, &m->mreq);
-    case K_HFREE_REQ:       return epm_handle_free_req_encode(c, &m->h);
-    case K_MGMT_DELETE_REQ: return epm_mgmt_delete_req_encode(c, &m->mgd);
-    case K_STATUS_RESP:     return epm_status_resp_encode(c, m->status);
-    case K_LOOKUP_RESP:     return epm_lookup_resp_encode(c, &m->lresp);
-    case K_MAP_RESP:        return epm_map_resp_encode(c, &m->mresp);
-    case K_HFREE_RESP:      return epm_handle_free_resp_encode(c, &m->hfr);
-    case K_INQ_OBJECT_RESP: return epm_inq_object_resp_encode(c, &m->inq);
-    case K_COUNT:           break;
-    }
-    return PROTO_E_INVAL;
-}
-
-static void
-kclear(enum kind k, union msg *m)
-{
-    switch (k) {
-    case K_INSERT_REQ:
-    case K_DELETE_REQ:
-        epm_insert_req_clear(&m->ins);
-        break;
-    case K_LOOKUP_RESP:
-        epm_lookup_resp_clear(&m->lresp);
-        break;
-    case K_MAP_RESP:
-        epm_map_resp_clear(&m->mresp);
-        break;
-    default:
-        memset(m, 0, sizeof(*m));
-        break;
-    }
-}
 
 /* Encodes m in byte order drep into a malloc'ed buffer. */
 static uint8_t *
