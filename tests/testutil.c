@@ -89,6 +89,11 @@ tu_read_file(const char *path, size_t *len)
         if (r == 0)
             break;
     }
+    if (ferror(f)) {
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
     fclose(f);
     *len = n;
     return buf;

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "tests/fuzz/fuzz.h"
+#include "tests/tests.h"
 
 #define DEFAULT_ITERS 20000ul
 #define MAX_SEEDS     512
@@ -159,42 +160,6 @@ struct seed {
     size_t len;
 };
 
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf = NULL;
-    size_t cap = 0, n = 0;
-
-    if (f == NULL)
-        return NULL;
-    for (;;) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 1024;
-            uint8_t *nb = realloc(buf, ncap);
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    if (ferror(f)) {
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 /* dir/name into buf; -1 when it does not fit (gcc's
  * -Wformat-truncation wants the result looked at). */
 static int
@@ -228,7 +193,7 @@ load_corpus(const char *dir, struct seed *seeds, size_t max)
         char path[4096];
         if (n < max &&
             join_path(path, sizeof(path), dir, ents[i]->d_name) == 0 &&
-            (seeds[n].data = read_file(path, &seeds[n].len)) != NULL)
+            (seeds[n].data = tu_read_file(path, &seeds[n].len)) != NULL)
             n++;
         free(ents[i]);
     }
@@ -458,7 +423,7 @@ run_files(const char *name, char **files, int nfiles)
     cur_target = t->name;
     for (int i = 0; i < nfiles; i++) {
         size_t len = 0;
-        uint8_t *data = read_file(files[i], &len);
+        uint8_t *data = tu_read_file(files[i], &len);
         if (data == NULL) {
             fprintf(stderr, "fuzz_smoke: cannot read %s\n", files[i]);
             return EXIT_FAILURE;
