@@ -9,6 +9,7 @@ main(void)
 {
     SRunner *sr = srunner_create(client_suite());
     srunner_add_suite(sr, cancel_suite());
+    srunner_add_suite(sr, except_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -22,6 +22,7 @@ Suite *tower_suite(void);
 Suite *epm_suite(void);
 Suite *client_suite(void);   /* tests/check_rpc */
 Suite *cancel_suite(void);
+Suite *except_suite(void);
 
 /* testutil.c */
 /* Decodes a hex string (whitespace ignored) into a malloc'ed buffer;

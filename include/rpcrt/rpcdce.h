@@ -368,8 +368,20 @@ RPCRTAPI void RPC_ENTRY RpcRaiseException(RPC_STATUS exception);
 RPCRTAPI void RPC_ENTRY I_RpcExceptionPush(RPC_EXCEPTION_FRAME *frame);
 RPCRTAPI void RPC_ENTRY I_RpcExceptionPop(RPC_EXCEPTION_FRAME *frame);
 
+/* Nested blocks declare the same frame name: harmless, so the shadow
+ * warning is silenced for that one declaration. */
+#if defined(__GNUC__)
+#define RPC_EXC_FRAME_DECL \
+    _Pragma("GCC diagnostic push") \
+    _Pragma("GCC diagnostic ignored \"-Wshadow\"") \
+    RPC_EXCEPTION_FRAME __rpc_frame; \
+    _Pragma("GCC diagnostic pop")
+#else
+#define RPC_EXC_FRAME_DECL RPC_EXCEPTION_FRAME __rpc_frame;
+#endif
+
 #define RpcTryExcept \
-    { RPC_EXCEPTION_FRAME __rpc_frame; \
+    { RPC_EXC_FRAME_DECL \
       I_RpcExceptionPush(&__rpc_frame); \
       if (setjmp(__rpc_frame.jb) == 0) {
 #define RpcExcept(expr) \
@@ -381,7 +393,7 @@ RPCRTAPI void RPC_ENTRY I_RpcExceptionPop(RPC_EXCEPTION_FRAME *frame);
 #define RpcExceptionCode() ((RPC_STATUS)__rpc_frame.code)
 
 #define RpcTryFinally \
-    { RPC_EXCEPTION_FRAME __rpc_frame; \
+    { RPC_EXC_FRAME_DECL \
       I_RpcExceptionPush(&__rpc_frame); \
       if (setjmp(__rpc_frame.jb) == 0) {
 #define RpcFinally \
