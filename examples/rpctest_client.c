@@ -47,24 +47,27 @@ get_u32(struct reader *r, uint32_t *v)
     return 0;
 }
 
-/* One call: in_len bytes of stub, reply left in *msg for the caller to
- * read and free (I_RpcFreeBuffer). */
+/* A request of in_len stub bytes: the runtime's buffer in msg->Buffer,
+ * for the stub to marshal into (as MIDL stubs do: no copy of its own). */
 static RPC_STATUS
-call(RPC_BINDING_HANDLE h, unsigned opnum, const void *in, uint32_t in_len,
-     RPC_MESSAGE *msg, struct reader *r)
+call_begin(RPC_BINDING_HANDLE h, unsigned opnum, uint32_t in_len, RPC_MESSAGE *msg)
 {
-    RPC_STATUS st;
-
     memset(msg, 0, sizeof(*msg));
     msg->Handle = h;
     msg->BufferLength = in_len;
     msg->ProcNum = opnum;
     msg->RpcInterfaceInformation = &rpctest_client_if;
     msg->DataRepresentation = NDR_LOCAL_DATA_REPRESENTATION;
-    if ((st = I_RpcGetBuffer(msg)) != RPC_S_OK)
-        return st;
-    if (in_len > 0)
-        memcpy(msg->Buffer, in, in_len);
+    return I_RpcGetBuffer(msg);
+}
+
+/* Sends msg's request; the reply is left in *msg for the caller to read
+ * and free (I_RpcFreeBuffer). */
+static RPC_STATUS
+call_end(RPC_MESSAGE *msg, struct reader *r)
+{
+    RPC_STATUS st;
+
     if ((st = I_RpcSendReceive(msg)) != RPC_S_OK) {
         I_RpcFreeBuffer(msg);
         return st;
@@ -74,6 +77,20 @@ call(RPC_BINDING_HANDLE h, unsigned opnum, const void *in, uint32_t in_len,
     r->off = 0;
     r->big = (msg->DataRepresentation & NDR_INT_REP_MASK) == NDR_BIG_ENDIAN;
     return RPC_S_OK;
+}
+
+/* One call: in_len bytes of stub copied from in. */
+static RPC_STATUS
+call(RPC_BINDING_HANDLE h, unsigned opnum, const void *in, uint32_t in_len,
+     RPC_MESSAGE *msg, struct reader *r)
+{
+    RPC_STATUS st;
+
+    if ((st = call_begin(h, opnum, in_len, msg)) != RPC_S_OK)
+        return st;
+    if (in_len > 0)
+        memcpy(msg->Buffer, in, in_len);
+    return call_end(msg, r);
 }
 
 static RPC_STATUS
@@ -105,15 +122,16 @@ rpctest_echo(RPC_BINDING_HANDLE h, const void *in, uint32_t n, void *out,
     uint32_t count, rv;
     RPC_STATUS st;
 
-    if (n > 0xffffffffu - 8 || (req = malloc((size_t)n + 8)) == NULL)
+    if (n > 0xffffffffu - 8)
         return RPC_S_OUT_OF_MEMORY;
+    if ((st = call_begin(h, 0, n + 8, &msg)) != RPC_S_OK)
+        return st;
+    req = msg.Buffer;
     put_u32(req, n);          /* n */
     put_u32(req + 4, n);      /* conformance of data_in */
     if (n > 0)
         memcpy(req + 8, in, n);
-    st = call(h, 0, req, n + 8, &msg, &r);
-    free(req);
-    if (st != RPC_S_OK)
+    if ((st = call_end(&msg, &r)) != RPC_S_OK)
         return st;
     if (get_u32(&r, &count) != 0 || count != n || r.len - r.off < n) {
         st = RPC_X_BAD_STUB_DATA;

@@ -55,9 +55,12 @@ struct clt_conn {
     struct clt_ctx *ctx;
     unsigned n_ctx, cap_ctx;
     int broken;                      /* never reuse */
-    /* Receive buffer: bytes [0, rlen) read but not yet consumed. */
+    int poll_first;                  /* a request just went out: wait
+                                      * before reading (no EAGAIN read) */
+    /* Receive buffer: bytes [rpos, rpos + rlen) read but not yet
+     * consumed; the next PDU starts at rbuf + rpos. */
     uint8_t *rbuf;
-    size_t rlen, rcap;
+    size_t rpos, rlen, rcap;
 };
 
 struct clt_assoc {
@@ -146,9 +149,11 @@ RPC_STATUS clt_conn_open(enum rpc_protseq ps, const char *netaddr,
  * (ETIMEDOUT at the deadline, EPIPE/ECONNRESET ...). */
 int clt_conn_writev(struct clt_conn *c, const struct iovec *iov, int n,
                     const clt_deadline *dl);
+/* The most iovecs clt_conn_writev takes. */
+#define CLT_MAX_IOV 128
 /* Result of waiting for the next PDU. */
 enum clt_wait {
-    CLT_PDU = 0,      /* a whole PDU is at c->rbuf[0..*len) */
+    CLT_PDU = 0,      /* a whole PDU is at clt_conn_pdu(c)[0..*len) */
     CLT_WOKEN,        /* the thread's wake fd fired */
     CLT_TIMEOUT,      /* the deadline passed */
     CLT_EOF,          /* the peer closed */
@@ -157,8 +162,17 @@ enum clt_wait {
 /* Reads until a whole PDU is buffered; wake_fd (-1: none) interrupts. */
 enum clt_wait clt_conn_recv_pdu(struct clt_conn *c, int wake_fd,
                                 const clt_deadline *dl, size_t *len);
+/* The PDU clt_conn_recv_pdu found. */
+static inline const uint8_t *
+clt_conn_pdu(const struct clt_conn *c)
+{
+    return c->rbuf + c->rpos;
+}
 /* Drops the first len buffered bytes (a PDU the caller has used). */
 void clt_conn_consume(struct clt_conn *c, size_t len);
+/* Gives back a bulk receive buffer once nothing is buffered (between
+ * calls). */
+void clt_conn_trim(struct clt_conn *c);
 /* Encodes p and writes it. */
 int clt_conn_send_pdu(struct clt_conn *c, struct rpc_pdu *p, const clt_deadline *dl);
 /* 1 when an idle connection looks closed by the peer (or has unread data). */
@@ -168,6 +182,10 @@ int clt_conn_stale(struct clt_conn *c);
 /* The calling thread's state (created on first use); NULL only when out
  * of memory. */
 struct clt_thread *clt_thread_self(void);
+/* Message buffers (clt_buf.c): malloc/free with a per-thread cache of a
+ * few large blocks, so that back-to-back large calls reuse their pages. */
+void *clt_buf_alloc(size_t n);
+void clt_buf_free(void *p);
 /* Marks the start/end of a call on ts; start clears earlier cancels. */
 void clt_thread_call_begin(struct clt_thread *ts);
 void clt_thread_call_end(struct clt_thread *ts);

@@ -157,7 +157,7 @@ negotiate(struct clt_assoc *a, struct clt_conn *c, struct clt_cancel *cc,
         }
         break;
     }
-    if (rpc_pdu_parse(c->rbuf, len, &r) != 0) {
+    if (rpc_pdu_parse(clt_conn_pdu(c), len, &r) != 0) {
         clt_conn_consume(c, len);
         return RPC_S_PROTOCOL_ERROR;
     }

@@ -52,7 +52,7 @@ binding_get_buffer(struct rpc_handle *h, PRPC_MESSAGE msg)
     (void)h;
     /* One byte at least, so that an empty request still has a buffer the
      * stub can hand back to I_RpcFreeBuffer. */
-    if ((p = malloc(msg->BufferLength ? msg->BufferLength : 1)) == NULL)
+    if ((p = clt_buf_alloc(msg->BufferLength)) == NULL)
         return RPC_S_OUT_OF_MEMORY;
     msg->Buffer = p;
     return RPC_S_OK;
@@ -62,7 +62,7 @@ static RPC_STATUS
 binding_free_buffer(struct rpc_handle *h, PRPC_MESSAGE msg)
 {
     (void)h;
-    free(msg->Buffer);
+    clt_buf_free(msg->Buffer);
     msg->Buffer = NULL;
     return RPC_S_OK;
 }

@@ -66,7 +66,7 @@ I_RpcFreeBuffer(PRPC_MESSAGE Message)
         return RPC_S_OK;
     if ((h = I_RpcrtHandleGet(Message->Handle, RPC_HANDLE_ANY)) == NULL) {
         /* The buffer is ours whatever became of the handle. */
-        free(Message->Buffer);
+        clt_buf_free(Message->Buffer);
         Message->Buffer = NULL;
         return RPC_S_OK;
     }
@@ -166,6 +166,11 @@ orphan(struct clt_call *k)
 
 /* ---- send ---------------------------------------------------------------- */
 
+/* Request fragments go out in batches of this many, headers and stub
+ * chunks in one writev: a 1 MiB request at 5840-byte fragments is 4
+ * system calls, not 180.  A cancel is looked at between batches. */
+#define FRAGS_PER_WRITE (CLT_MAX_IOV / 2)
+
 static RPC_STATUS
 send_request(struct clt_call *k, uint16_t cont_id, const GUID *object,
              const PRPC_MESSAGE msg)
@@ -175,54 +180,63 @@ send_request(struct clt_call *k, uint16_t cont_id, const GUID *object,
     int has_obj = object != NULL && !UuidIsNil((UUID *)(uintptr_t)object, NULL);
     size_t hdr_len = RPC_REQUEST_HDR_LEN + (has_obj ? 16 : 0);
     size_t max_stub = k->c->max_xmit - hdr_len;
+    uint8_t hdrs[FRAGS_PER_WRITE][RPC_REQUEST_HDR_LEN + 16];
+    struct iovec iov[CLT_MAX_IOV];
 
     /* Stub data in a request fragment is a multiple of 8 bytes except in
      * the last one (MS-RPCE 3.3.1.5.2.x keeps NDR alignment across
      * fragments): round the chunk down. */
     max_stub &= ~(size_t)7;
     do {
-        size_t chunk = total - off < max_stub ? total - off : max_stub;
-        uint8_t hdr[RPC_REQUEST_HDR_LEN + 16];
-        struct ndr_cursor cur;
-        struct rpc_pdu p;
-        struct iovec iov[2];
         clt_deadline dl;
+        int n = 0, f;
 
+        for (f = 0; f < FRAGS_PER_WRITE && (f == 0 || off < total); f++) {
+            size_t chunk = total - off < max_stub ? total - off : max_stub;
+            struct ndr_cursor cur;
+            struct rpc_pdu p;
+
+            rpc_pdu_init(&p, PTYPE_REQUEST, k->call_id);
+            p.hdr.drep[0] = HOST_DREP;
+            p.hdr.pfc_flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
+                                        (off + chunk == total ? PFC_LAST_FRAG : 0) |
+                                        (has_obj ? PFC_OBJECT_UUID : 0));
+            p.u.request.alloc_hint = (uint32_t)(total - off);
+            p.u.request.cont_id = cont_id;
+            p.u.request.opnum = (uint16_t)msg->ProcNum;
+            if (has_obj)
+                p.u.request.object = *object;
+            ndr_init_write_fixed(&cur, hdrs[f], sizeof(hdrs[f]), HOST_DREP);
+            if (rpc_pdu_encode(&p, &cur) != 0 || cur.len != hdr_len)
+                return RPC_S_INTERNAL_ERROR;
+            /* The header was encoded without the stub: set the real length. */
+            ndr_patch_u16(&cur, 8, (uint16_t)(hdr_len + chunk));
+            iov[n].iov_base = hdrs[f];
+            iov[n].iov_len = hdr_len;
+            n++;
+            if (chunk > 0) {
+                iov[n].iov_base = (void *)(uintptr_t)(stub + off);
+                iov[n].iov_len = chunk;
+                n++;
+            }
+            off += chunk;
+        }
         clt_cancel_deadline(&k->cc, NULL, &dl);
-        rpc_pdu_init(&p, PTYPE_REQUEST, k->call_id);
-        p.hdr.drep[0] = HOST_DREP;
-        p.hdr.pfc_flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
-                                    (off + chunk == total ? PFC_LAST_FRAG : 0) |
-                                    (has_obj ? PFC_OBJECT_UUID : 0));
-        p.u.request.alloc_hint = (uint32_t)(total - off);
-        p.u.request.cont_id = cont_id;
-        p.u.request.opnum = (uint16_t)msg->ProcNum;
-        if (has_obj)
-            p.u.request.object = *object;
-        ndr_init_write_fixed(&cur, hdr, sizeof(hdr), HOST_DREP);
-        if (rpc_pdu_encode(&p, &cur) != 0 || cur.len != hdr_len)
-            return RPC_S_INTERNAL_ERROR;
-        /* The header was encoded without the stub: set the real length. */
-        ndr_patch_u16(&cur, 8, (uint16_t)(hdr_len + chunk));
-        iov[0].iov_base = hdr;
-        iov[0].iov_len = hdr_len;
-        iov[1].iov_base = (void *)(uintptr_t)(stub + off);
-        iov[1].iov_len = chunk;
-        if (clt_conn_writev(k->c, iov, chunk ? 2 : 1, &dl) != 0) {
+        if (clt_conn_writev(k->c, iov, n, &dl) != 0) {
             if (errno == ETIMEDOUT && k->cc.seen > 0)
                 return orphan(k);
             k->c->broken = 1;
             return k->first_sent ? RPC_S_CALL_FAILED : RPC_S_CALL_FAILED_DNE;
         }
         k->first_sent = 1;
-        off += chunk;
-        /* A cancel that came while this fragment went out is sent now,
+        /* A cancel that came while these fragments went out is sent now,
          * between fragments. */
         if (send_cancels(k) != 0) {
             k->c->broken = 1;
             return RPC_S_CALL_FAILED;
         }
     } while (off < total);
+    k->c->poll_first = 1;
     return RPC_S_OK;
 }
 
@@ -235,12 +249,14 @@ append_reply(struct clt_call *k, const uint8_t *p, size_t n, uint32_t hint)
         return -1;
     if (k->reply_len + n > k->reply_cap) {
         size_t want = k->reply_len + n, cap = k->reply_cap ? k->reply_cap : 4096;
-        /* alloc_hint helps only as far as the bytes we trust to come. */
-        if (k->reply_len == 0 && hint > want && hint <= 1024 * 1024)
-            want = hint;
+        /* alloc_hint (the whole reply, from the first fragment) saves the
+         * regrowing; trusted up to 16 MiB of address space, which a
+         * lying server can make us reserve but not fill. */
+        if (k->reply_len == 0 && hint > want && hint <= 16u * 1024 * 1024)
+            cap = want = hint;
         while (cap < want)
             cap *= 2;
-        uint8_t *nr = realloc(k->reply, cap);
+        uint8_t *nr = k->reply == NULL ? clt_buf_alloc(cap) : realloc(k->reply, cap);
         if (nr == NULL)
             return -1;
         k->reply = nr;
@@ -298,7 +314,7 @@ receive_reply(struct clt_call *k)
             k->c->broken = 1;
             return RPC_S_CALL_FAILED;
         }
-        if (rpc_pdu_parse(k->c->rbuf, len, &p) != 0) {
+        if (rpc_pdu_parse(clt_conn_pdu(k->c), len, &p) != 0) {
             k->c->broken = 1;
             return RPC_S_PROTOCOL_ERROR;
         }
@@ -409,6 +425,7 @@ I_RpcSendReceive(PRPC_MESSAGE Message)
         st = send_request(&k, cont_id, &object, Message);
         if (st == RPC_S_OK)
             st = receive_reply(&k);
+        clt_conn_trim(k.c);
         clt_assoc_release(a, k.c);
     }
     clt_thread_call_end(k.cc.ts);
@@ -417,7 +434,7 @@ I_RpcSendReceive(PRPC_MESSAGE Message)
 done:
     /* The request buffer is ours now, whatever happened; the reply (or
      * nothing) replaces it (I_RpcSendReceive(3)). */
-    free(Message->Buffer);
+    clt_buf_free(Message->Buffer);
     if (st == RPC_S_OK) {
         if (k.reply == NULL)
             k.reply = malloc(1);
@@ -427,7 +444,7 @@ done:
         if (k.reply == NULL)
             st = RPC_S_OUT_OF_MEMORY;
     } else {
-        free(k.reply);
+        clt_buf_free(k.reply);
         Message->Buffer = NULL;
         Message->BufferLength = 0;
     }

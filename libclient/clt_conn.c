@@ -232,10 +232,10 @@ int
 clt_conn_writev(struct clt_conn *c, const struct iovec *iov_in, int n,
                 const clt_deadline *dl)
 {
-    struct iovec iov[8];
+    struct iovec iov[CLT_MAX_IOV];
     int i = 0;
 
-    if (n > 8) {
+    if (n > CLT_MAX_IOV) {
         errno = EINVAL;
         return -1;
     }
@@ -297,6 +297,11 @@ clt_conn_send_pdu(struct clt_conn *c, struct rpc_pdu *p, const clt_deadline *dl)
     return r;
 }
 
+/* The receive buffer: a few KiB for small PDUs, grown to take many
+ * fragments per read while a large reply streams in. */
+#define RBUF_MIN   4096u
+#define RBUF_BULK  (68u * 1024)
+
 enum clt_wait
 clt_conn_recv_pdu(struct clt_conn *c, int wake_fd, const clt_deadline *dl,
                   size_t *len)
@@ -306,24 +311,46 @@ clt_conn_recv_pdu(struct clt_conn *c, int wake_fd, const clt_deadline *dl,
         size_t need = RPC_HDR_LEN;
 
         if (c->rlen >= RPC_HDR_LEN) {
-            if (rpc_peek_frag_length(c->rbuf, c->rlen, &fl) != 0 ||
+            if (rpc_peek_frag_length(c->rbuf + c->rpos, c->rlen, &fl) != 0 ||
                 fl < RPC_HDR_LEN || (c->max_recv != 0 && fl > c->max_recv &&
                                      fl > RPC_DEFAULT_FRAG_SIZE))
                 return CLT_ERROR;
             need = fl;
             if (c->rlen >= need) {
                 *len = need;
+                c->poll_first = 0;
                 return CLT_PDU;
             }
         }
-        if (c->rcap < need) {
-            uint8_t *nb = realloc(c->rbuf, need);
-            if (nb == NULL)
+        /* Room for the rest of this PDU, and for more when a large reply
+         * is coming (a PDU already waits, or this one is big). */
+        if (c->rpos > 0 && c->rpos + need > c->rcap) {
+            memmove(c->rbuf, c->rbuf + c->rpos, c->rlen);
+            c->rpos = 0;
+        }
+        if (c->rcap < need || (c->rcap < RBUF_BULK && need > RBUF_MIN / 2)) {
+            size_t want = need > RBUF_MIN / 2 ? RBUF_BULK : RBUF_MIN;
+            uint8_t *nb;
+
+            if (want < need)
+                want = need;
+            if (c->rpos > 0) {
+                memmove(c->rbuf, c->rbuf + c->rpos, c->rlen);
+                c->rpos = 0;
+            }
+            if ((nb = realloc(c->rbuf, want)) == NULL)
                 return CLT_ERROR;
             c->rbuf = nb;
-            c->rcap = need;
+            c->rcap = want;
         }
-        ssize_t r = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
+        if (c->poll_first) {
+            /* Right after a request the answer cannot be there yet: wait
+             * first instead of a read that would say EAGAIN. */
+            c->poll_first = 0;
+            goto wait;
+        }
+        ssize_t r = recv(c->fd, c->rbuf + c->rpos + c->rlen,
+                         c->rcap - c->rpos - c->rlen, 0);
         if (r > 0) {
             c->rlen += (size_t)r;
             continue;
@@ -334,6 +361,7 @@ clt_conn_recv_pdu(struct clt_conn *c, int wake_fd, const clt_deadline *dl,
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return CLT_ERROR;
+wait:
         switch (wait_fd(c->fd, POLLIN, wake_fd, dl)) {
         case 0:
             return CLT_TIMEOUT;
@@ -352,10 +380,22 @@ clt_conn_consume(struct clt_conn *c, size_t len)
 {
     if (len >= c->rlen) {
         c->rlen = 0;
+        c->rpos = 0;
         return;
     }
-    memmove(c->rbuf, c->rbuf + len, c->rlen - len);
+    c->rpos += len;
     c->rlen -= len;
+}
+
+void
+clt_conn_trim(struct clt_conn *c)
+{
+    if (c->rlen == 0 && c->rcap > RBUF_MIN) {
+        free(c->rbuf);
+        c->rbuf = NULL;
+        c->rcap = 0;
+        c->rpos = 0;
+    }
 }
 
 int

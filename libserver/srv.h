@@ -7,10 +7,13 @@
  *    state machine, presentation contexts, request reassembly, and all
  *    writes to the wire.  Nothing else touches a connection.
  *  - Worker threads run manager routines.  A call (struct srv_call) goes
- *    from the I/O thread to a worker through the run queue, and back to
- *    the I/O thread through the done queue (both in struct srv_state,
- *    under srv.lock) with its response already encoded; the I/O thread
- *    then writes it, unless the call was orphaned.
+ *    from the I/O thread to a worker through the run queue (struct
+ *    srv_state, under srv.lock); the worker encodes the answer and writes
+ *    it to the socket itself (srv_call_complete, under the connection's
+ *    wlock), unless the call was orphaned, and marks the call answered;
+ *    the I/O thread unlinks and frees answered calls the next time it
+ *    reads from the connection or closes it.  A call that ends after its
+ *    connection closed goes back through the done queue instead.
  *  - What both sides read while a call runs is either fixed before the
  *    hand-off or atomic: the cancel count and the orphaned flag, which the
  *    I/O thread sets when a co_cancel/orphaned PDU arrives or the
@@ -21,8 +24,8 @@
  *
  * Lifetimes: a connection is refcounted (I/O thread only): the open socket
  * holds one reference and every dispatched call one more, so a connection
- * lost while calls run stays allocated until the last of them has come
- * back through the done queue.  A dispatched call is a registered runtime
+ * lost while calls run stays allocated until the last of them has been
+ * reaped or come back through the done queue.  A dispatched call is a registered runtime
  * handle (libclient/handle.h): its memory goes when its last reference
  * does, so RpcServerTestCancel on a finished call's handle sees an
  * unregistered pointer and never touches freed memory.
@@ -50,7 +53,6 @@
 
 struct event;
 struct event_base;
-struct bufferevent;
 struct evconnlistener;
 
 /* ---- defaults --------------------------------------------------------- */
@@ -149,15 +151,27 @@ struct srv_conninfo {
     char endpoint[80];               /* the endpoint's port or name */
 };
 
-/* One accepted connection.  I/O thread only. */
+struct srv_out;
+
+/* One accepted connection.  I/O thread only, except the fields marked
+ * wlock, which any thread writing an answer uses under wlock (lock order:
+ * a connection's wlock before srv.lock, never the other way round). */
 struct srv_conn {
     struct srv_conn *next, *prev;    /* srv.conns */
     unsigned refs;
     struct srv_endpoint *ep;
-    struct bufferevent *bev;         /* NULL once closed */
+    pthread_mutex_t wlock;
+    int fd;                          /* wlock; -1 once closed */
+    struct event *rev, *wev;         /* read / write events, NULL once closed */
+    int wev_added;                   /* wlock: wev pending */
+    struct srv_out *out_head, *out_tail;  /* wlock: unwritten output */
+    size_t out_bytes;                /* wlock */
+    int closing;                     /* wlock: close once the output is written */
+    int dead;                        /* wlock: socket gone */
+    uint8_t *in;                     /* input buffer (srv_io.c) */
+    size_t in_len, in_cap;
+    unsigned read_timeout;           /* seconds, 0: none */
     int bound;                       /* bind_ack sent */
-    int closing;                     /* close once the output is written */
-    int dead;                        /* socket gone */
     int conc_mpx;                    /* PFC_CONC_MPX negotiated */
     int reading_paused;              /* output over its limit */
     uint16_t max_xmit, max_recv;     /* negotiated fragment sizes */
@@ -166,9 +180,8 @@ struct srv_conn {
     struct srv_pctx *ctx;
     unsigned n_ctx, cap_ctx;
     struct srv_call *frag;           /* request being reassembled */
-    struct srv_call *calls;          /* dispatched, not yet answered */
-    uint8_t *pdu;                    /* one PDU copied out of the input */
-    size_t pdu_cap;
+    struct srv_call *calls;          /* dispatched, not yet reaped (wlock
+                                      * to unlink answered ones) */
     char peer[96];                   /* the client, as a string binding */
     struct srv_conninfo info;        /* info.id 0: never announced */
 };
@@ -205,6 +218,9 @@ struct srv_call {
     atomic_int orphaned;             /* orphaned PDU or connection lost */
     atomic_int observed;             /* RpcServerTestCancel said RPC_S_OK */
     atomic_int done;                 /* the routine has returned */
+    /* Set under the connection's wlock once the answer is written (or
+     * dropped); the I/O thread then reaps the call (srv_call_reap). */
+    atomic_int answered;
 };
 
 /* Things the I/O thread is asked to do (srv.kick). */
@@ -295,12 +311,15 @@ void srv_io_kick_locked(unsigned flags);
 /* Stops and joins the I/O thread, frees the event base.  srv.lock NOT
  * held. */
 void srv_io_stop(void);
-/* Queues c, its answer encoded, for the I/O thread (srv.lock held, any
- * thread). */
+/* Queues c, whose connection closed before it was done, for the I/O
+ * thread, which releases it (srv.lock held, any thread). */
 void srv_io_call_done_locked(struct srv_call *c);
-/* Queues len bytes for the connection (I/O thread).  buf (malloc'ed) is
- * the output buffer's from now on, also on failure (-1). */
+/* Writes len bytes to the connection, at once as far as the socket takes
+ * them, the rest queued in order (any thread; the _locked form with
+ * c->wlock held).  buf (malloc'ed) is the connection's from now on, also
+ * on failure (-1: the connection is closed or broken). */
 int srv_io_write(struct srv_conn *c, uint8_t *buf, size_t len);
+int srv_io_write_locked(struct srv_conn *c, uint8_t *buf, size_t len);
 /* Read timeout (seconds, 0 none) of a connection (I/O thread). */
 void srv_io_set_read_timeout(struct srv_conn *c, unsigned seconds);
 /* Stops reading and closes the connection, at once or (flush) once what
@@ -343,8 +362,15 @@ void srv_call_request(struct srv_conn *c, const struct rpc_pdu *p);
 void srv_call_free(struct srv_call *call);
 /* Runs the manager routine and encodes the answer (worker thread). */
 void srv_call_run(struct srv_call *call);
-/* The I/O thread's part of a done call: write or discard, release. */
+/* A call's routine has returned and its answer is encoded (worker or
+ * any thread): the answer is written, the call stops counting against
+ * MaxCalls, and the I/O thread is left to reap it. */
+void srv_call_complete(struct srv_call *call);
+/* Releases a call queued by srv_io_call_done_locked (I/O thread). */
 void srv_call_finish(struct srv_call *call);
+/* Unlinks and releases the connection's answered calls (I/O thread; the
+ * caller holds a reference on c). */
+void srv_call_reap(struct srv_conn *c);
 /* The live call behind a handle (0: the calling thread's) with a
  * reference, or NULL and *st set (RPC_S_NO_CALL_ACTIVE,
  * RPC_S_INVALID_BINDING). */

@@ -177,6 +177,7 @@ call_new(struct srv_conn *c, const struct rpc_pdu *p, const struct srv_pctx *ctx
     atomic_init(&k->orphaned, 0);
     atomic_init(&k->observed, 0);
     atomic_init(&k->done, 0);
+    atomic_init(&k->answered, 0);
     /* The interface may be gone by the last fragment; dispatch checks. */
     k->iface = srv_if_find(&ctx->abstract);
     srv_options_get(&o);
@@ -187,8 +188,13 @@ call_new(struct srv_conn *c, const struct rpc_pdu *p, const struct srv_pctx *ctx
     return k;
 }
 
+/* The first fragment's alloc_hint sizes the stub buffer up to this; a
+ * larger announcement is not believed (the buffer grows by what arrives),
+ * so a lying hint reserves little. */
+#define HINT_TRUST ((size_t)4 << 20)
+
 static int
-append(struct srv_call *k, const uint8_t *d, size_t n)
+append(struct srv_call *k, const uint8_t *d, size_t n, uint32_t hint)
 {
     if (n == 0)
         return 0;
@@ -196,6 +202,9 @@ append(struct srv_call *k, const uint8_t *d, size_t n)
         size_t cap = k->req_cap ? k->req_cap : 4096;
         uint8_t *p;
 
+        if (k->req_cap == 0 && hint > cap && hint <= HINT_TRUST &&
+            hint <= k->limit)
+            cap = hint;
         while (cap - k->req_len < n)
             cap *= 2;
         if (cap > k->limit)
@@ -215,7 +224,7 @@ static int
 blocks_new_call(const struct srv_conn *c, uint32_t call_id)
 {
     for (const struct srv_call *k = c->calls; k != NULL; k = k->cnext) {
-        if (atomic_load(&k->orphaned))
+        if (atomic_load(&k->orphaned) || atomic_load(&k->answered))
             continue;
         if (!c->conc_mpx || k->call_id == call_id)
             return 1;
@@ -355,7 +364,7 @@ srv_call_request(struct srv_conn *c, const struct rpc_pdu *p)
                        proto_nca_from_status(RPC_S_ACCESS_DENIED), 0, 1);
         return;                 /* the close frees c->frag */
     }
-    if (append(k, q->stub, q->stub_len) != 0) {
+    if (append(k, q->stub, q->stub_len, q->alloc_hint) != 0) {
         srv_conn_fault(c, id, k->cont_id,
                        proto_nca_from_status(RPC_S_OUT_OF_MEMORY), 0, 1);
         return;
@@ -502,7 +511,45 @@ srv_call_run(struct srv_call *k)
     I_RpcrtHandleRetire(&k->h);
 }
 
-/* ---- the answer (I/O thread) -------------------------------------------- */
+/* ---- the answer ----------------------------------------------------------- */
+
+void
+srv_call_complete(struct srv_call *k)
+{
+    struct srv_conn *c = k->conn;
+
+    /* The answer goes out before the call stops counting (a graceful
+     * stop waits for running calls, then closes the connections), and
+     * the call is marked answered only after both, under wlock, because
+     * the I/O thread may free it from then on. */
+    pthread_mutex_lock(&c->wlock);
+    if (atomic_load(&k->orphaned)) {
+        /* Its client gave up on it: the answer is dropped (C706 12.4). */
+        srv_log(RPCRT_LOG_DEBUG, "%s: answer of orphaned call %u dropped",
+                c->peer, (unsigned)k->call_id);
+    } else if (!c->dead && !c->closing && k->out != NULL) {
+        srv_io_write_locked(c, k->out, k->out_len);
+        k->out = NULL;
+    }
+    pthread_mutex_lock(&srv.lock);
+    srv_worker_call_ended_locked(k);
+    if (c->dead)
+        srv_io_call_done_locked(k);     /* no reaping any more: release it there */
+    else
+        atomic_store(&k->answered, 1);
+    pthread_mutex_unlock(&srv.lock);
+    pthread_mutex_unlock(&c->wlock);
+}
+
+static void
+release(struct srv_call *k)
+{
+    struct srv_conn *c = k->conn;
+
+    k->conn = NULL;
+    srv_conn_unref(c);
+    I_RpcrtHandlePut(&k->h);
+}
 
 void
 srv_call_finish(struct srv_call *k)
@@ -516,15 +563,33 @@ srv_call_finish(struct srv_call *k)
             break;
         }
     }
-    if (atomic_load(&k->orphaned)) {
-        /* Its client gave up on it: the answer is dropped (C706 12.4). */
-        srv_log(RPCRT_LOG_DEBUG, "%s: answer of orphaned call %u dropped",
-                c->peer, (unsigned)k->call_id);
-    } else if (!c->dead && !c->closing && k->out != NULL) {
-        srv_io_write(c, k->out, k->out_len);
-        k->out = NULL;
+    release(k);
+}
+
+void
+srv_call_reap(struct srv_conn *c)
+{
+    struct srv_call *list = NULL, **pp;
+
+    if (c->calls == NULL)
+        return;
+    pthread_mutex_lock(&c->wlock);
+    for (pp = &c->calls; *pp != NULL;) {
+        struct srv_call *k = *pp;
+
+        if (atomic_load(&k->answered)) {
+            *pp = k->cnext;
+            k->cnext = list;
+            list = k;
+        } else {
+            pp = &k->cnext;
+        }
     }
-    k->conn = NULL;
-    srv_conn_unref(c);
-    I_RpcrtHandlePut(&k->h);
+    pthread_mutex_unlock(&c->wlock);
+    while (list != NULL) {
+        struct srv_call *k = list;
+
+        list = k->cnext;
+        release(k);
+    }
 }

@@ -28,6 +28,8 @@ srv_conn_new(struct srv_endpoint *ep, const char *peer)
         return NULL;
     c->refs = 1;
     c->ep = ep;
+    c->fd = -1;
+    pthread_mutex_init(&c->wlock, NULL);
     c->max_xmit = c->max_recv = SRV_MIN_FRAG;
     snprintf(c->peer, sizeof(c->peer), "%s", peer);
     return c;
@@ -50,7 +52,8 @@ srv_conn_unref(struct srv_conn *c)
     if (c->info.id != 0)
         srv_conn_closed_notify(c->info.id);
     free(c->ctx);
-    free(c->pdu);
+    free(c->in);
+    pthread_mutex_destroy(&c->wlock);
     free(c);
 }
 

@@ -1,23 +1,31 @@
 /*
  * libserver/srv_io.c -- the I/O thread: one libevent event_base with an
- * evconnlistener per endpoint and a bufferevent per connection.
+ * evconnlistener per endpoint and two events (read, write) per connection
+ * on its non-blocking socket.
  *
- * Framing (C706 12.6.1, after libevent's evdns TCP code and Samba's
- * dcerpc_read_ncacn_packet): the read callback copies out the 16-byte
- * common header, reads frag_length from it, checks
- * 16 <= frag_length <= the connection's max_recv_frag (RPC_MAX_FRAG_SIZE
- * before the bind), waits until the whole PDU is buffered, then copies it
- * out and hands it to the connection's state machine.  A read
- * high-watermark stops reading from the socket while a full PDU's worth is
- * buffered, so a peer cannot make the input grow without bound; the
- * output is bounded the same way (reading pauses while too much is
- * queued).  Reading goes on while calls run, which is how co_cancel and
- * orphaned PDUs reach a call in progress.
+ * Reading (I/O thread only): read_cb reads into the connection's own
+ * buffer (no FIONREAD probe, no evbuffer copy) and frames PDUs in place
+ * (C706 12.6.1): each 16-byte common header's frag_length is checked
+ * (16 <= frag_length <= the connection's max_recv_frag, RPC_MAX_FRAG_SIZE
+ * before the bind) and every complete PDU goes to the connection's state
+ * machine.  The buffer is 4 KiB while a connection idles, grows to hold
+ * the largest PDU and to 256 KiB for bulk transfers, and shrinks back once
+ * empty, so a peer cannot make the input grow without bound.  Reading
+ * goes on while calls run, which is how co_cancel and orphaned PDUs reach
+ * a call in progress; it pauses while more than OUT_PAUSE bytes wait to
+ * be written (a peer that sends requests but never reads the answers).
  *
- * Every libevent object is touched by this thread only.  Other threads
+ * Writing (any thread, under the connection's wlock): srv_io_write sends
+ * straight to the socket when nothing is queued before it -- a worker
+ * writes its call's answer itself, with no hand-off back to this thread
+ * and no EPOLLOUT round -- and queues what the socket does not take for
+ * write_cb, which writes the queue with writev.
+ *
+ * Other libevent objects are touched by this thread only.  Other threads
  * ask for work through srv.kick + kick_ev (listeners, teardown) and the
- * done queue + done_ev (answers of finished calls); event_active() is
- * safe from any thread once evthread_use_pthreads() ran.
+ * done queue + done_ev (calls that finished after their connection
+ * closed); event_active() and event_add() are safe from any thread once
+ * evthread_use_pthreads() ran.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,19 +36,16 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/uio.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
 
 #include "libserver/srv.h"
 
-/* Reading stops while this much input is buffered: more than the largest
- * fragment, so a complete PDU is always consumed first. */
-#define READ_HIWAT      ((size_t)RPC_MAX_FRAG_SIZE + 1)
 /* Reading pauses while more than this waits to be written (a peer that
  * sends requests but never reads the answers), and resumes below the
  * low mark. */
@@ -58,9 +63,10 @@
 static int srv_closing_all;
 
 static void closed_all_check(void);
-static void read_cb(struct bufferevent *bev, void *arg);
-static void write_cb(struct bufferevent *bev, void *arg);
-static void event_cb(struct bufferevent *bev, short what, void *arg);
+static void read_cb(evutil_socket_t fd, short what, void *arg);
+static void write_cb(evutil_socket_t fd, short what, void *arg);
+static void read_arm(struct srv_conn *c);
+static int close_flush(struct srv_conn *c, unsigned seconds);
 
 /* ---- thread ------------------------------------------------------------- */
 
@@ -237,21 +243,23 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
         close(fd);
         return;
     }
-    c->bev = bufferevent_socket_new(srv.base, fd,
-                                    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_THREADSAFE);
-    if (c->bev == NULL) {
+    c->fd = fd;
+    c->rev = event_new(srv.base, fd, EV_READ | EV_PERSIST, read_cb, c);
+    c->wev = event_new(srv.base, fd, EV_WRITE | EV_PERSIST, write_cb, c);
+    if (c->rev == NULL || c->wev == NULL) {
+        if (c->rev != NULL)
+            event_free(c->rev);
+        if (c->wev != NULL)
+            event_free(c->wev);
+        c->rev = c->wev = NULL;
         close(fd);
+        c->fd = -1;
         srv_conn_unref(c);
         return;
     }
     conn_info(c, ep, fd, sa, salen);
-    bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
-    bufferevent_setwatermark(c->bev, EV_READ, 0, READ_HIWAT);
-    if (o.bind_timeout > 0) {
-        struct timeval tv = {(time_t)o.bind_timeout, 0};
-        bufferevent_set_timeouts(c->bev, &tv, NULL);
-    }
-    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    c->read_timeout = o.bind_timeout;
+    read_arm(c);
     c->next = srv.conns;
     if (srv.conns != NULL)
         srv.conns->prev = c;
@@ -359,16 +367,8 @@ close_all(void)
      * others close now; their calls are orphaned. */
     for (struct srv_conn *c = srv.conns, *next; c != NULL; c = next) {
         next = c->next;
-        if (c->bev != NULL && !c->dead &&
-            evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
-            struct timeval tv = {SHUTDOWN_FLUSH_S, 0};
-
-            srv_io_close(c, 1);
-            if (!c->dead && c->bev != NULL)
-                bufferevent_set_timeouts(c->bev, NULL, &tv);
-        } else {
+        if (!close_flush(c, SHUTDOWN_FLUSH_S))
             srv_io_close(c, 0);
-        }
     }
 }
 
@@ -455,53 +455,145 @@ done_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- connections -------------------------------------------------------- */
 
+/* What a connection still has to write: the unwritten rest of buffers a
+ * direct write could not finish (c->wlock). */
+struct srv_out {
+    struct srv_out *next;
+    uint8_t *buf;
+    size_t len, off;
+};
+
 static void
-free_cleanup(const void *data, size_t len, void *arg)
+out_free_all(struct srv_conn *c)
 {
-    (void)len;
-    (void)arg;
-    free((void *)(uintptr_t)data);
+    while (c->out_head != NULL) {
+        struct srv_out *o = c->out_head;
+
+        c->out_head = o->next;
+        free(o->buf);
+        free(o);
+    }
+    c->out_tail = NULL;
+    c->out_bytes = 0;
 }
 
-int
-srv_io_write(struct srv_conn *c, uint8_t *buf, size_t len)
+/* mgmt inq_stats counts PDUs: walk the frag_lengths of what goes out. */
+static void
+count_pdus_out(const uint8_t *buf, size_t len)
 {
-    struct evbuffer *out;
-
-    if (c->dead || c->bev == NULL) {
-        free(buf);
-        return -1;
-    }
-    out = bufferevent_get_output(c->bev);
-    /* mgmt inq_stats counts PDUs: walk the frag_lengths we wrote. */
     for (size_t off = 0; off + RPC_HDR_LEN <= len;) {
         uint16_t fl;
+
         if (rpc_peek_frag_length(buf + off, len - off, &fl) != 0 ||
             fl < RPC_HDR_LEN)
             break;
         atomic_fetch_add(&srv_stat_pkts_out, 1);
         off += fl;
     }
-    /* The buffer is handed over, not copied (8 MiB answers). */
-    if (evbuffer_add_reference(out, buf, len, free_cleanup, NULL) != 0) {
+}
+
+int
+srv_io_write_locked(struct srv_conn *c, uint8_t *buf, size_t len)
+{
+    struct srv_out *o;
+    size_t off = 0;
+
+    if (c->dead || c->fd < 0) {
         free(buf);
         return -1;
     }
-    if (!c->reading_paused && evbuffer_get_length(out) > OUT_PAUSE) {
-        c->reading_paused = 1;
-        bufferevent_disable(c->bev, EV_READ);
-        bufferevent_setwatermark(c->bev, EV_WRITE, OUT_RESUME, 0);
+    count_pdus_out(buf, len);
+    if (c->out_head == NULL) {
+        /* Nothing queued before it: straight to the socket, from whichever
+         * thread has the answer (no hand-off to the I/O thread, no
+         * EPOLLOUT round).  What the socket does not take now is queued
+         * for write_cb. */
+        ssize_t n;
+
+        do
+            n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            /* The peer is gone; the read side sees it and closes. */
+            free(buf);
+            return -1;
+        }
+        if (n > 0)
+            off = (size_t)n;
+        if (off == len) {
+            free(buf);
+            return 0;
+        }
+    }
+    if ((o = malloc(sizeof(*o))) == NULL) {
+        free(buf);
+        return -1;
+    }
+    o->next = NULL;
+    o->buf = buf;
+    o->len = len;
+    o->off = off;
+    if (c->out_tail != NULL)
+        c->out_tail->next = o;
+    else
+        c->out_head = o;
+    c->out_tail = o;
+    c->out_bytes += len - off;
+    if (!c->wev_added) {
+        /* event_add is safe from any thread (evthread_use_pthreads). */
+        event_add(c->wev, NULL);
+        c->wev_added = 1;
     }
     return 0;
+}
+
+int
+srv_io_write(struct srv_conn *c, uint8_t *buf, size_t len)
+{
+    int r;
+
+    pthread_mutex_lock(&c->wlock);
+    r = srv_io_write_locked(c, buf, len);
+    pthread_mutex_unlock(&c->wlock);
+    return r;
+}
+
+/* (Re)arms the read event with the connection's read timeout. */
+static void
+read_arm(struct srv_conn *c)
+{
+    struct timeval tv = {(time_t)c->read_timeout, 0};
+
+    event_add(c->rev, c->read_timeout > 0 ? &tv : NULL);
 }
 
 void
 srv_io_set_read_timeout(struct srv_conn *c, unsigned seconds)
 {
-    struct timeval tv = {(time_t)seconds, 0};
+    c->read_timeout = seconds;
+    if (!c->dead && !c->closing && !c->reading_paused && c->rev != NULL)
+        read_arm(c);
+}
 
-    if (c->bev != NULL)
-        bufferevent_set_timeouts(c->bev, seconds > 0 ? &tv : NULL, NULL);
+/* Closing with what is queued still to be written: reading stops, the
+ * rest goes out within `seconds`, then write_cb closes. */
+static int
+close_flush(struct srv_conn *c, unsigned seconds)
+{
+    int pending;
+
+    pthread_mutex_lock(&c->wlock);
+    pending = c->out_head != NULL;
+    if (pending) {
+        struct timeval tv = {(time_t)seconds, 0};
+
+        c->closing = 1;
+        event_del(c->rev);
+        event_add(c->wev, &tv);
+        c->wev_added = 1;
+    }
+    pthread_mutex_unlock(&c->wlock);
+    return pending;
 }
 
 void
@@ -509,23 +601,30 @@ srv_io_close(struct srv_conn *c, int flush)
 {
     if (c->dead)
         return;
-    if (flush && c->bev != NULL &&
-        evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
-        struct timeval tv = {FLUSH_TIMEOUT_S, 0};
-
-        c->closing = 1;
-        bufferevent_disable(c->bev, EV_READ);
-        bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-        bufferevent_set_timeouts(c->bev, NULL, &tv);
+    if (flush && close_flush(c, FLUSH_TIMEOUT_S))
         return;
-    }
+    /* Under wlock: a worker that holds an answer either wrote it before
+     * this or sees the connection dead and hands its call to the done
+     * queue (srv_call_complete). */
+    pthread_mutex_lock(&c->wlock);
     c->dead = 1;
     c->closing = 1;
-    if (c->bev != NULL) {
-        bufferevent_free(c->bev);
-        c->bev = NULL;
+    out_free_all(c);
+    pthread_mutex_unlock(&c->wlock);
+    if (c->rev != NULL) {
+        event_free(c->rev);
+        c->rev = NULL;
+    }
+    if (c->wev != NULL) {
+        event_free(c->wev);
+        c->wev = NULL;
+    }
+    if (c->fd >= 0) {
+        close(c->fd);
+        c->fd = -1;
     }
     srv_conn_teardown(c);
+    srv_call_reap(c);
     if (c->prev != NULL)
         c->prev->next = c->next;
     else
@@ -538,74 +637,6 @@ srv_io_close(struct srv_conn *c, int flush)
     closed_all_check();
 }
 
-/* C706 12.6.1 framing; see the file comment. */
-static void
-read_cb(struct bufferevent *bev, void *arg)
-{
-    struct srv_conn *c = arg;
-    struct evbuffer *in = bufferevent_get_input(bev);
-
-    srv_conn_ref(c);            /* the PDU handler may close it */
-    while (!c->dead && !c->closing) {
-        uint8_t hdr[RPC_HDR_LEN];
-        uint16_t flen;
-        size_t have = evbuffer_get_length(in), limit;
-
-        if (have < RPC_HDR_LEN)
-            break;
-        evbuffer_copyout(in, hdr, RPC_HDR_LEN);
-        limit = c->bound ? c->max_recv : RPC_MAX_FRAG_SIZE;
-        if (rpc_peek_frag_length(hdr, RPC_HDR_LEN, &flen) != 0 ||
-            flen < RPC_HDR_LEN || flen > limit) {
-            struct rpc_hdr h;
-
-            srv_log(RPCRT_LOG_NOTICE, "%s: bad frag_length, closing", c->peer);
-            /* C706 12.6.3.1 / MS-RPCE 3.3.3.5.4: a fragment longer than
-             * negotiated is a protocol error. */
-            if (!c->bound)
-                srv_conn_bind_nak(c, 0, BIND_NAK_REASON_NOT_SPECIFIED);
-            else if (rpc_hdr_decode(hdr, RPC_HDR_LEN, &h) == 0)
-                srv_conn_fault(c, h.call_id, 0, NCA_S_PROTO_ERROR, 0, 1);
-            else
-                srv_io_close(c, 0);
-            break;
-        }
-        if (have < flen)
-            break;
-        if (c->pdu_cap < flen) {
-            uint8_t *p = realloc(c->pdu, flen);
-            if (p == NULL) {
-                srv_io_close(c, 0);
-                break;
-            }
-            c->pdu = p;
-            c->pdu_cap = flen;
-        }
-        evbuffer_remove(in, c->pdu, flen);
-        atomic_fetch_add(&srv_stat_pkts_in, 1);
-        srv_conn_pdu(c, c->pdu, flen);
-    }
-    srv_conn_unref(c);
-}
-
-static void
-write_cb(struct bufferevent *bev, void *arg)
-{
-    struct srv_conn *c = arg;
-    size_t left = evbuffer_get_length(bufferevent_get_output(bev));
-
-    if (c->closing) {
-        if (left == 0)
-            srv_io_close(c, 0);
-        return;
-    }
-    if (c->reading_paused && left <= OUT_RESUME) {
-        c->reading_paused = 0;
-        bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
-        bufferevent_enable(bev, EV_READ);
-    }
-}
-
 /* Calls the connection is still waiting for (their client has not
  * given up on them). */
 static int
@@ -614,29 +645,219 @@ has_live_calls(const struct srv_conn *c)
     if (c->frag != NULL)
         return 1;
     for (const struct srv_call *k = c->calls; k != NULL; k = k->cnext)
-        if (!atomic_load(&k->orphaned))
+        if (!atomic_load(&k->orphaned) && !atomic_load(&k->answered))
             return 1;
     return 0;
 }
 
+/* The input buffer: small while a connection idles (its RSS is what
+ * 10,000 idle connections cost), grown for large PDUs and bulk transfers
+ * up to IN_MAX, shrunk back once empty. */
+#define IN_MIN          4096u
+#define IN_BULK         (256u * 1024)
+
+static int
+in_reserve(struct srv_conn *c, size_t want)
+{
+    uint8_t *p;
+
+    if (c->in_cap >= want)
+        return 0;
+    if ((p = realloc(c->in, want)) == NULL)
+        return -1;
+    c->in = p;
+    c->in_cap = want;
+    return 0;
+}
+
+/* C706 12.6.1 framing: every complete PDU in the input goes to the state
+ * machine, in place; what is left of an incomplete one moves to the
+ * front.  0, or -1 when the connection was closed. */
+static int
+frame(struct srv_conn *c)
+{
+    size_t off = 0;
+
+    while (!c->dead && !c->closing && c->in_len - off >= RPC_HDR_LEN) {
+        const uint8_t *p = c->in + off;
+        size_t limit = c->bound ? c->max_recv : RPC_MAX_FRAG_SIZE;
+        uint16_t flen;
+
+        if (rpc_peek_frag_length(p, RPC_HDR_LEN, &flen) != 0 ||
+            flen < RPC_HDR_LEN || flen > limit) {
+            struct rpc_hdr h;
+
+            srv_log(RPCRT_LOG_NOTICE, "%s: bad frag_length, closing", c->peer);
+            /* C706 12.6.3.1 / MS-RPCE 3.3.3.5.4: a fragment longer than
+             * negotiated is a protocol error. */
+            if (!c->bound)
+                srv_conn_bind_nak(c, 0, BIND_NAK_REASON_NOT_SPECIFIED);
+            else if (rpc_hdr_decode(p, RPC_HDR_LEN, &h) == 0)
+                srv_conn_fault(c, h.call_id, 0, NCA_S_PROTO_ERROR, 0, 1);
+            else
+                srv_io_close(c, 0);
+            return -1;
+        }
+        if (c->in_len - off < flen) {
+            if (in_reserve(c, flen) != 0) {
+                srv_io_close(c, 0);
+                return -1;
+            }
+            break;
+        }
+        atomic_fetch_add(&srv_stat_pkts_in, 1);
+        srv_conn_pdu(c, p, flen);
+        off += flen;
+    }
+    if (c->dead)
+        return -1;
+    if (off > 0) {
+        c->in_len -= off;
+        if (c->in_len > 0)
+            memmove(c->in, c->in + off, c->in_len);
+    }
+    return 0;
+}
+
 static void
-event_cb(struct bufferevent *bev, short what, void *arg)
+read_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct srv_conn *c = arg;
 
-    if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
-        !c->closing && has_live_calls(c)) {
-        /* Silence during a long call is no idleness: keep waiting (libevent
-         * disabled reading when the timeout fired). */
-        bufferevent_enable(bev, EV_READ);
+    if (what & EV_TIMEOUT) {
+        if (!c->closing && has_live_calls(c))
+            return;         /* silence during a long call is no idleness */
+        srv_log(RPCRT_LOG_INFO, "%s: timeout, closing", c->peer);
+        srv_io_close(c, 0);
         return;
     }
-    if (what & BEV_EVENT_ERROR)
-        srv_log(RPCRT_LOG_INFO, "%s: %s", c->peer,
-                evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-    else if (what & BEV_EVENT_TIMEOUT)
-        srv_log(RPCRT_LOG_INFO, "%s: timeout, closing", c->peer);
-    /* EOF, error or timeout: the connection is gone; its calls are
-     * orphaned (C706 12.4: a lost connection ends its calls). */
-    srv_io_close(c, 0);
+    srv_conn_ref(c);            /* the PDU handler may close it */
+    /* Calls answered since the last read leave the connection first:
+     * the next request may reuse their call_id. */
+    srv_call_reap(c);
+    for (int rounds = 0; rounds < 16 && !c->dead && !c->closing; rounds++) {
+        size_t space;
+        ssize_t n;
+
+        if (c->in_cap - c->in_len < IN_MIN / 2 &&
+            in_reserve(c, c->in_cap < IN_BULK ? IN_BULK : c->in_cap) != 0) {
+            srv_io_close(c, 0);
+            break;
+        }
+        if (c->in_cap == 0 && in_reserve(c, IN_MIN) != 0) {
+            srv_io_close(c, 0);
+            break;
+        }
+        space = c->in_cap - c->in_len;
+        n = read(fd, c->in + c->in_len, space);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            break;
+        if (n <= 0) {
+            /* EOF or error: the connection is gone; its calls are
+             * orphaned (C706 12.4: a lost connection ends its calls). */
+            if (n < 0)
+                srv_log(RPCRT_LOG_INFO, "%s: %s", c->peer, strerror(errno));
+            srv_io_close(c, 0);
+            break;
+        }
+        c->in_len += (size_t)n;
+        if (frame(c) != 0)
+            break;
+        /* A short read emptied the socket; a full one may have left more
+         * (a bulk transfer): read on, within bounds. */
+        if ((size_t)n < space)
+            break;
+    }
+    if (!c->dead) {
+        if (c->in_len == 0 && c->in_cap > IN_MIN) {
+            /* Back to a small buffer between bulk transfers. */
+            free(c->in);
+            c->in = NULL;
+            c->in_cap = 0;
+        }
+        if (!c->closing && !c->reading_paused) {
+            size_t queued;
+
+            pthread_mutex_lock(&c->wlock);
+            queued = c->out_bytes;
+            pthread_mutex_unlock(&c->wlock);
+            if (queued > OUT_PAUSE) {
+                /* A peer that sends requests but does not read answers. */
+                c->reading_paused = 1;
+                event_del(c->rev);
+            }
+        }
+    }
+    srv_conn_unref(c);
+}
+
+static void
+write_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct srv_conn *c = arg;
+    struct iovec iov[64];
+    size_t left;
+    int n = 0, failed = 0;
+
+    if (what & EV_TIMEOUT) {
+        /* A closing connection that could not drain in time. */
+        srv_io_close(c, 0);
+        return;
+    }
+    pthread_mutex_lock(&c->wlock);
+    for (struct srv_out *o = c->out_head; o != NULL && n < 64; o = o->next) {
+        iov[n].iov_base = o->buf + o->off;
+        iov[n].iov_len = o->len - o->off;
+        n++;
+    }
+    if (n > 0) {
+        ssize_t w;
+
+        do
+            w = writev(fd, iov, n);
+        while (w < 0 && errno == EINTR);
+        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            failed = 1;
+        } else if (w > 0) {
+            size_t done = (size_t)w;
+
+            c->out_bytes -= done;
+            while (done > 0 && c->out_head != NULL) {
+                struct srv_out *o = c->out_head;
+                size_t rest = o->len - o->off;
+
+                if (done < rest) {
+                    o->off += done;
+                    break;
+                }
+                done -= rest;
+                c->out_head = o->next;
+                free(o->buf);
+                free(o);
+            }
+            if (c->out_head == NULL)
+                c->out_tail = NULL;
+        }
+    }
+    if (c->out_head == NULL && !c->closing) {
+        event_del(c->wev);
+        c->wev_added = 0;
+    }
+    left = c->out_bytes;
+    pthread_mutex_unlock(&c->wlock);
+
+    if (failed) {
+        srv_log(RPCRT_LOG_INFO, "%s: %s", c->peer, strerror(errno));
+        srv_io_close(c, 0);
+        return;
+    }
+    if (c->closing) {
+        if (left == 0)
+            srv_io_close(c, 0);
+        return;
+    }
+    if (c->reading_paused && left <= OUT_RESUME) {
+        c->reading_paused = 0;
+        read_arm(c);
+    }
 }

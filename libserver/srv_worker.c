@@ -74,9 +74,8 @@ worker_main(void *arg)
 
         srv_call_run(k);
 
+        srv_call_complete(k);
         pthread_mutex_lock(&srv.lock);
-        srv_worker_call_ended_locked(k);
-        srv_io_call_done_locked(k);
     }
     srv.nworkers--;
     pthread_cond_broadcast(&srv.work);
@@ -100,6 +99,7 @@ srv_worker_submit(struct srv_call *k)
 {
     struct srv_if *i = k->iface;
     int autolisten = (i->flags & RPC_IF_AUTOLISTEN) != 0;
+    int wake;
 
     pthread_mutex_lock(&srv.lock);
     if (!srv_listen_accepts_locked(i)) {
@@ -131,8 +131,12 @@ srv_worker_submit(struct srv_call *k)
     if (!autolisten)
         srv.listen_calls++;
     i->active++;
-    pthread_cond_signal(&srv.work);
+    wake = srv.nidle > 0;
     pthread_mutex_unlock(&srv.lock);
+    /* Signalled after the unlock, so that the worker it wakes does not
+     * block again at once on the mutex this thread still holds. */
+    if (wake)
+        pthread_cond_signal(&srv.work);
     return RPC_S_OK;
 }
 
