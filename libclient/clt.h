@@ -182,10 +182,9 @@ int clt_conn_stale(struct clt_conn *c);
 /* The calling thread's state (created on first use); NULL only when out
  * of memory. */
 struct clt_thread *clt_thread_self(void);
-/* Message buffers (clt_buf.c): malloc/free with a per-thread cache of a
- * few large blocks, so that back-to-back large calls reuse their pages. */
-void *clt_buf_alloc(size_t n);
-void clt_buf_free(void *p);
+/* Message buffers: I_RpcrtBufAlloc / I_RpcrtBufFree (handle.h). */
+#define clt_buf_alloc I_RpcrtBufAlloc
+#define clt_buf_free I_RpcrtBufFree
 /* Marks the start/end of a call on ts; start clears earlier cancels. */
 void clt_thread_call_begin(struct clt_thread *ts);
 void clt_thread_call_end(struct clt_thread *ts);

@@ -1,16 +1,17 @@
 /*
- * libclient/clt_buf.c -- a small per-thread cache of large message
- * buffers.
+ * libclient/clt_buf.c -- a small process-wide cache of large message
+ * buffers, for both libraries (I_RpcrtBufAlloc / I_RpcrtBufFree).
  *
- * A 1 MiB call allocates a 1 MiB request buffer (I_RpcGetBuffer) and a
- * 1 MiB reply buffer and frees both before the next call.  Blocks that
- * size come from mmap or from the top of the heap, which glibc gives back
- * to the kernel on free, so every call faulted in fresh pages: about 740
- * minor faults per 1 MiB Echo, most of its time.  Freed large buffers are
- * kept here instead, two per thread, and handed out again for the next
- * request or reply that fits; they are ordinary malloc blocks, so a buffer
- * a caller frees with free() instead of I_RpcFreeBuffer is no error, it
- * just misses the cache.  The cache goes when its thread ends.
+ * A 1 MiB call allocates a 1 MiB request buffer and a 1 MiB reply buffer
+ * on each side and frees them before the next call.  Blocks that size come
+ * from mmap, or from the top of a heap that glibc gives back to the
+ * kernel on free (a thread arena's heap is trimmed with madvise), so every
+ * call faulted in fresh pages: about 740 minor faults per 1 MiB Echo on
+ * each side, most of its time.  Freed large buffers are kept here instead
+ * (a few, bounded in bytes) and handed out again for the next buffer that
+ * fits.  They are ordinary malloc blocks: one freed with free() instead of
+ * coming back here is no error, it just misses the cache.  Small buffers
+ * are plain malloc/free.
  */
 #include <malloc.h>
 #include <pthread.h>
@@ -18,109 +19,85 @@
 
 #include "libclient/clt.h"
 
-/* Buffers from CLT_BUF_MIN to CLT_BUF_MAX bytes are cached; a request
- * takes a cached one at most twice its size. */
-#define CLT_BUF_MIN   ((size_t)64 * 1024)
-#define CLT_BUF_MAX   ((size_t)8 * 1024 * 1024)
-#define CLT_BUF_SLOTS 2
+/* Buffers from BUF_MIN to BUF_MAX bytes are cached, BUF_SLOTS of them and
+ * BUF_TOTAL bytes at most; a request takes a cached one at most twice its
+ * size. */
+#define BUF_MIN   ((size_t)64 * 1024)
+#define BUF_MAX   ((size_t)8 * 1024 * 1024)
+#define BUF_TOTAL ((size_t)16 * 1024 * 1024)
+#define BUF_SLOTS 6
 
-struct buf_cache {
-    void *p[CLT_BUF_SLOTS];
-    size_t size[CLT_BUF_SLOTS];
-};
+static pthread_mutex_t buf_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *buf_p[BUF_SLOTS];
+static size_t buf_size[BUF_SLOTS];
+static size_t buf_total;
 
-static _Thread_local struct buf_cache *tls_cache;
-static pthread_key_t cache_key;
-static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
-static int cache_key_ok;
-
-static void
-cache_gone(void *arg)
+RPCRT_INTERNAL void *
+I_RpcrtBufAlloc(size_t n)
 {
-    struct buf_cache *bc = arg;
-
-    for (int i = 0; i < CLT_BUF_SLOTS; i++)
-        free(bc->p[i]);
-    free(bc);
-}
-
-static void
-cache_key_make(void)
-{
-    cache_key_ok = pthread_key_create(&cache_key, cache_gone) == 0;
-}
-
-static struct buf_cache *
-cache_get(void)
-{
-    struct buf_cache *bc = tls_cache;
-
-    if (bc != NULL)
-        return bc;
-    pthread_once(&cache_once, cache_key_make);
-    if (!cache_key_ok || (bc = calloc(1, sizeof(*bc))) == NULL)
-        return NULL;
-    if (pthread_setspecific(cache_key, bc) != 0) {
-        free(bc);
-        return NULL;
-    }
-    tls_cache = bc;
-    return bc;
-}
-
-void *
-clt_buf_alloc(size_t n)
-{
-    struct buf_cache *bc;
+    void *p = NULL;
 
     if (n == 0)
         n = 1;
-    if (n >= CLT_BUF_MIN / 2 && n <= CLT_BUF_MAX && (bc = tls_cache) != NULL) {
+    if (n >= BUF_MIN / 2 && n <= BUF_MAX) {
         int best = -1;
 
-        for (int i = 0; i < CLT_BUF_SLOTS; i++)
-            if (bc->p[i] != NULL && bc->size[i] >= n && bc->size[i] / 2 <= n &&
-                (best < 0 || bc->size[i] < bc->size[best]))
+        pthread_mutex_lock(&buf_lock);
+        for (int i = 0; i < BUF_SLOTS; i++)
+            if (buf_p[i] != NULL && buf_size[i] >= n && buf_size[i] / 2 <= n &&
+                (best < 0 || buf_size[i] < buf_size[best]))
                 best = i;
         if (best >= 0) {
-            void *p = bc->p[best];
-
-            bc->p[best] = NULL;
-            return p;
+            p = buf_p[best];
+            buf_p[best] = NULL;
+            buf_total -= buf_size[best];
         }
+        pthread_mutex_unlock(&buf_lock);
+        if (p != NULL)
+            return p;
     }
     return malloc(n);
 }
 
-void
-clt_buf_free(void *p)
+RPCRT_INTERNAL void
+I_RpcrtBufFree(void *p)
 {
-    struct buf_cache *bc;
+    void *evict = NULL;
     size_t size;
     int slot = -1;
 
     if (p == NULL)
         return;
     size = malloc_usable_size(p);
-    if (size < CLT_BUF_MIN || size > CLT_BUF_MAX || (bc = cache_get()) == NULL) {
+    if (size < BUF_MIN || size > BUF_MAX) {
         free(p);
         return;
     }
-    for (int i = 0; i < CLT_BUF_SLOTS; i++) {
-        if (bc->p[i] == NULL) {
+    pthread_mutex_lock(&buf_lock);
+    for (int i = 0; i < BUF_SLOTS; i++) {
+        if (buf_p[i] == NULL) {
             slot = i;
             break;
         }
-        if (slot < 0 || bc->size[i] < bc->size[slot])
-            slot = i;               /* evict the smallest */
+        if (slot < 0 || buf_size[i] < buf_size[slot])
+            slot = i;               /* else evict the smallest */
     }
-    if (bc->p[slot] != NULL) {
-        if (bc->size[slot] >= size) {
-            free(p);
-            return;
+    if (buf_p[slot] != NULL) {
+        if (buf_size[slot] >= size) {
+            slot = -1;              /* all bigger than this one: keep them */
+        } else {
+            evict = buf_p[slot];
+            buf_total -= buf_size[slot];
+            buf_p[slot] = NULL;
         }
-        free(bc->p[slot]);
     }
-    bc->p[slot] = p;
-    bc->size[slot] = size;
+    if (slot >= 0 && buf_total + size <= BUF_TOTAL) {
+        buf_p[slot] = p;
+        buf_size[slot] = size;
+        buf_total += size;
+        p = NULL;
+    }
+    pthread_mutex_unlock(&buf_lock);
+    free(evict);
+    free(p);
 }

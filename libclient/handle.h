@@ -12,6 +12,7 @@
 #define RPCRT_LIBCLIENT_HANDLE_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rpcrt/rpcdce.h>
@@ -58,6 +59,13 @@ RPCRT_INTERNAL struct rpc_handle *I_RpcrtHandleGet(const void *p, uint32_t kind)
 RPCRT_INTERNAL void I_RpcrtHandleRef(struct rpc_handle *h);
 /* Drops a reference; the last one calls ops->destroy. */
 RPCRT_INTERNAL void I_RpcrtHandlePut(struct rpc_handle *h);
+
+/* libclient/clt_buf.c: message buffers, malloc/free with a small
+ * process-wide cache of large blocks (back-to-back large calls reuse their
+ * pages instead of faulting in fresh ones).  Any of them may also be
+ * released with free(). */
+RPCRT_INTERNAL void *I_RpcrtBufAlloc(size_t n);
+RPCRT_INTERNAL void I_RpcrtBufFree(void *p);
 
 /* libclient/clt_lrpc.c: where ncalrpc sockets live, for both libraries.
  * The socket path of an ncalrpc endpoint: 0, or -1 when it does not fit

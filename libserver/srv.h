@@ -238,8 +238,12 @@ struct srv_state {
     struct event_base *base;
     struct event *kick_ev;           /* activated by srv_io_kick */
     struct event *done_ev;           /* activated when a call is done */
-    pthread_t io_tid;
     int io_running;
+    /* The loop is a role any pool thread takes (srv_worker.c). */
+    int loop_free;                   /* it waits for a thread to run it */
+    unsigned loop_claims;            /* hand-offs promised to idle threads */
+    int loop_exit;                   /* SRV_KICK_EXIT seen: leave it */
+    int loop_stopped;                /* left for good */
     unsigned kick;                   /* SRV_KICK_* pending */
     int closed_all;                  /* SRV_KICK_CLOSE_ALL has run */
 
@@ -308,9 +312,13 @@ RPC_STATUS srv_protseq_string(const struct srv_endpoint *ep, const char *addr,
 RPC_STATUS srv_io_start_locked(void);
 /* Asks the I/O thread to do what flags say (SRV_KICK_*); srv.lock held. */
 void srv_io_kick_locked(unsigned flags);
-/* Stops and joins the I/O thread, frees the event base.  srv.lock NOT
- * held. */
+/* Stops the event loop (the pool thread running it leaves it), frees the
+ * event base.  srv.lock NOT held. */
 void srv_io_stop(void);
+/* Runs the event loop on the calling thread until srv_io_loop_break or
+ * the exit kick (pool threads, srv_worker.c). */
+void srv_io_loop(void);
+void srv_io_loop_break(void);
 /* Queues c, whose connection closed before it was done, for the I/O
  * thread, which releases it (srv.lock held, any thread). */
 void srv_io_call_done_locked(struct srv_call *c);
@@ -388,6 +396,8 @@ int srv_thread_spawn(pthread_t *tid, void *(*fn)(void *), void *arg,
 RPC_STATUS srv_worker_submit(struct srv_call *call);
 /* A routine has returned (worker, srv.lock held). */
 void srv_worker_call_ended_locked(struct srv_call *call);
+/* Has a pool thread take the event loop (srv.lock held): 0 or -1. */
+int srv_worker_loop_start_locked(void);
 /* Spawns workers up to MinimumCallThreads (srv.lock held). */
 void srv_worker_prestart_locked(void);
 /* Ends every worker thread (srv.lock NOT held); for teardown. */

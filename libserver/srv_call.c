@@ -52,9 +52,9 @@ call_get_buffer(struct rpc_handle *h, PRPC_MESSAGE msg)
     size_t n = msg->BufferLength;
     uint8_t *p;
 
-    if ((p = malloc(n ? n : 1)) == NULL)
+    if ((p = I_RpcrtBufAlloc(n)) == NULL)
         return RPC_S_OUT_OF_MEMORY;
-    free(k->reply);
+    I_RpcrtBufFree(k->reply);
     k->reply = p;
     k->reply_cap = n;
     msg->Buffer = p;
@@ -67,7 +67,7 @@ call_free_buffer(struct rpc_handle *h, PRPC_MESSAGE msg)
     struct srv_call *k = (struct srv_call *)h;
 
     if (msg->Buffer != NULL && msg->Buffer == k->reply) {
-        free(k->reply);
+        I_RpcrtBufFree(k->reply);
         k->reply = NULL;
         k->reply_cap = 0;
     }
@@ -142,9 +142,9 @@ srv_call_free(struct srv_call *k)
 {
     if (k == NULL)
         return;
-    free(k->req);
-    free(k->reply);
-    free(k->out);
+    I_RpcrtBufFree(k->req);
+    I_RpcrtBufFree(k->reply);
+    I_RpcrtBufFree(k->out);
     if (k->iface != NULL)
         srv_if_unref(k->iface);
     free(k);
@@ -209,7 +209,7 @@ append(struct srv_call *k, const uint8_t *d, size_t n, uint32_t hint)
             cap *= 2;
         if (cap > k->limit)
             cap = k->limit;          /* the caller checked len + n <= limit */
-        if ((p = realloc(k->req, cap)) == NULL)
+        if ((p = k->req == NULL ? I_RpcrtBufAlloc(cap) : realloc(k->req, cap)) == NULL)
             return -1;
         k->req = p;
         k->req_cap = cap;
@@ -402,12 +402,16 @@ encode_response(struct srv_call *k, const uint8_t *stub, size_t len,
 {
     size_t chunk = ((size_t)k->max_xmit - RPC_RESPONSE_HDR_LEN) & ~(size_t)7;
     size_t nfrag = len == 0 ? 1 : (len + chunk - 1) / chunk;
+    size_t cap = len + nfrag * RPC_RESPONSE_HDR_LEN;
     struct ndr_cursor w;
     size_t off = 0;
+    uint8_t *buf;
     int r;
 
-    if ((r = ndr_init_write(&w, len + nfrag * RPC_RESPONSE_HDR_LEN, DREP_LE)) != 0)
-        return r;
+    /* Exactly the size needed, from the runtime's buffer cache. */
+    if ((buf = I_RpcrtBufAlloc(cap)) == NULL)
+        return PROTO_E_NOMEM;
+    ndr_init_write_fixed(&w, buf, cap, DREP_LE);
     do {
         size_t n = len - off < chunk ? len - off : chunk;
         struct rpc_pdu p;
@@ -423,11 +427,14 @@ encode_response(struct srv_call *k, const uint8_t *stub, size_t len,
         p.u.response.stub_len = n;
         if ((r = rpc_pdu_encode(&p, &w)) != 0) {
             ndr_cursor_free(&w);
+            I_RpcrtBufFree(buf);
             return r;
         }
         off += n;
     } while (off < len);
-    k->out = ndr_steal(&w, &k->out_len);
+    k->out = buf;
+    k->out_len = w.len;
+    ndr_cursor_free(&w);
     return 0;
 }
 
@@ -500,8 +507,8 @@ srv_call_run(struct srv_call *k)
         k->out = NULL;
         k->out_len = 0;
     }
-    free(k->req);
-    free(k->reply);
+    I_RpcrtBufFree(k->req);
+    I_RpcrtBufFree(k->reply);
     k->req = k->reply = NULL;
 
     /* From here on the handle is no call in progress: RpcServerTestCancel

@@ -68,14 +68,18 @@ static void write_cb(evutil_socket_t fd, short what, void *arg);
 static void read_arm(struct srv_conn *c);
 static int close_flush(struct srv_conn *c, unsigned seconds);
 
-/* ---- thread ------------------------------------------------------------- */
+/* ---- the loop ----------------------------------------------------------- */
 
-static void *
-io_main(void *arg)
+void
+srv_io_loop(void)
 {
-    (void)arg;
     event_base_loop(srv.base, EVLOOP_NO_EXIT_ON_EMPTY);
-    return NULL;
+}
+
+void
+srv_io_loop_break(void)
+{
+    event_base_loopbreak(srv.base);
 }
 
 static void kick_cb(evutil_socket_t fd, short what, void *arg);
@@ -103,7 +107,9 @@ srv_io_start_locked(void)
     srv.done_ev = event_new(srv.base, -1, 0, done_cb, NULL);
     if (srv.kick_ev == NULL || srv.done_ev == NULL)
         goto fail;
-    if (srv_thread_spawn(&srv.io_tid, io_main, NULL, 0) != 0)
+    srv.loop_exit = 0;
+    srv.loop_stopped = 0;
+    if (srv_worker_loop_start_locked() != 0)
         goto fail;
     srv.io_running = 1;
     return RPC_S_OK;
@@ -130,20 +136,17 @@ srv_io_kick_locked(unsigned flags)
 void
 srv_io_stop(void)
 {
-    pthread_t tid;
-
     pthread_mutex_lock(&srv.lock);
     if (!srv.io_running) {
         pthread_mutex_unlock(&srv.lock);
         return;
     }
     srv_io_kick_locked(SRV_KICK_CLOSE_ALL | SRV_KICK_EXIT);
-    tid = srv.io_tid;
-    pthread_mutex_unlock(&srv.lock);
-
-    pthread_join(tid, NULL);
-
-    pthread_mutex_lock(&srv.lock);
+    /* Whichever pool thread runs the loop when the kick arrives leaves
+     * it for good (srv_worker.c). */
+    while (!srv.loop_stopped)
+        pthread_cond_wait(&srv.cond, &srv.lock);
+    srv.loop_free = 0;
     event_free(srv.kick_ev);
     event_free(srv.done_ev);
     event_base_free(srv.base);
@@ -415,6 +418,9 @@ kick_cb(evutil_socket_t fd, short what, void *arg)
     if (flags & SRV_KICK_EXIT) {
         /* The last answers (discarded: every connection is closed). */
         done_cb(-1, 0, NULL);
+        pthread_mutex_lock(&srv.lock);
+        srv.loop_exit = 1;
+        pthread_mutex_unlock(&srv.lock);
         event_base_loopbreak(srv.base);
     }
 }
@@ -470,7 +476,7 @@ out_free_all(struct srv_conn *c)
         struct srv_out *o = c->out_head;
 
         c->out_head = o->next;
-        free(o->buf);
+        I_RpcrtBufFree(o->buf);
         free(o);
     }
     c->out_tail = NULL;
@@ -499,7 +505,7 @@ srv_io_write_locked(struct srv_conn *c, uint8_t *buf, size_t len)
     size_t off = 0;
 
     if (c->dead || c->fd < 0) {
-        free(buf);
+        I_RpcrtBufFree(buf);
         return -1;
     }
     count_pdus_out(buf, len);
@@ -515,18 +521,18 @@ srv_io_write_locked(struct srv_conn *c, uint8_t *buf, size_t len)
         while (n < 0 && errno == EINTR);
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
             /* The peer is gone; the read side sees it and closes. */
-            free(buf);
+            I_RpcrtBufFree(buf);
             return -1;
         }
         if (n > 0)
             off = (size_t)n;
         if (off == len) {
-            free(buf);
+            I_RpcrtBufFree(buf);
             return 0;
         }
     }
     if ((o = malloc(sizeof(*o))) == NULL) {
-        free(buf);
+        I_RpcrtBufFree(buf);
         return -1;
     }
     o->next = NULL;
@@ -832,7 +838,7 @@ write_cb(evutil_socket_t fd, short what, void *arg)
                 }
                 done -= rest;
                 c->out_head = o->next;
-                free(o->buf);
+                I_RpcrtBufFree(o->buf);
                 free(o);
             }
             if (c->out_head == NULL)

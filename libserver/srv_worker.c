@@ -38,6 +38,59 @@ srv_thread_spawn(pthread_t *tid, void *(*fn)(void *), void *arg, int detached)
     return r;
 }
 
+/* This thread runs the event loop now; the call it took for itself. */
+static _Thread_local int tls_loop_runner;
+static _Thread_local struct srv_call *tls_fast;
+
+/* Threads that may stay idle: MinimumCallThreads while listening, plus
+ * the one that runs the loop. */
+static unsigned
+min_threads_locked(void)
+{
+    return (srv.listening ? srv.min_threads : 0) + (srv.io_running ? 1u : 0u);
+}
+
+/* Runs the event loop until it breaks (srv.lock held on entry and on
+ * return, dropped meanwhile).  Leader/followers: when a request is
+ * complete and an idle thread is there to take the loop over, the loop
+ * thread keeps the call for itself (srv_worker_submit), leaves the loop,
+ * hands it on and runs the call: no thread hand-off between reading a
+ * request and running its routine. */
+static void
+lead_locked(void)
+{
+    struct srv_call *k;
+    int wake = 0;
+
+    srv.loop_free = 0;
+    pthread_mutex_unlock(&srv.lock);
+    tls_loop_runner = 1;
+    srv_io_loop();
+    tls_loop_runner = 0;
+    k = tls_fast;
+    tls_fast = NULL;
+    pthread_mutex_lock(&srv.lock);
+    if (k != NULL)
+        srv.loop_claims--;
+    if (srv.loop_exit) {
+        srv.loop_stopped = 1;
+        pthread_cond_broadcast(&srv.cond);
+    } else {
+        srv.loop_free = 1;
+        wake = srv.nidle > 0;
+    }
+    if (k == NULL && !wake)
+        return;
+    pthread_mutex_unlock(&srv.lock);
+    if (wake)
+        pthread_cond_signal(&srv.work);
+    if (k != NULL) {
+        srv_call_run(k);
+        srv_call_complete(k);
+    }
+    pthread_mutex_lock(&srv.lock);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -46,20 +99,29 @@ worker_main(void *arg)
     for (;;) {
         struct srv_call *k;
 
+        if (srv.loop_free) {
+            lead_locked();
+            continue;
+        }
         if (srv.q_head == NULL && !srv.workers_exit) {
             struct timespec until;
-            unsigned min = srv.listening ? srv.min_threads : 0;
             int r = 0;
 
             clock_gettime(CLOCK_REALTIME, &until);
             until.tv_sec += srv.opt.worker_idle;
             srv.nidle++;
-            while (srv.q_head == NULL && !srv.workers_exit && r != ETIMEDOUT)
+            while (srv.q_head == NULL && !srv.workers_exit && !srv.loop_free &&
+                   r != ETIMEDOUT)
                 r = pthread_cond_timedwait(&srv.work, &srv.lock, &until);
             srv.nidle--;
+            if (srv.loop_free)
+                continue;
             if (srv.q_head == NULL && !srv.workers_exit) {
-                if (srv.nworkers > min)
-                    break;          /* idle too long */
+                /* Idle too long; but not a thread a hand-off of the loop
+                 * was promised to. */
+                if (srv.nworkers > min_threads_locked() &&
+                    srv.nidle >= srv.loop_claims)
+                    break;
                 continue;
             }
         }
@@ -73,7 +135,6 @@ worker_main(void *arg)
         pthread_mutex_unlock(&srv.lock);
 
         srv_call_run(k);
-
         srv_call_complete(k);
         pthread_mutex_lock(&srv.lock);
     }
@@ -94,12 +155,27 @@ spawn_locked(void)
     return 0;
 }
 
+int
+srv_worker_loop_start_locked(void)
+{
+    srv.loop_free = 1;
+    if (srv.nidle > srv.q_len + srv.loop_claims) {
+        pthread_cond_signal(&srv.work);
+        return 0;
+    }
+    if (spawn_locked() != 0) {
+        srv.loop_free = 0;
+        return -1;
+    }
+    return 0;
+}
+
 RPC_STATUS
 srv_worker_submit(struct srv_call *k)
 {
     struct srv_if *i = k->iface;
     int autolisten = (i->flags & RPC_IF_AUTOLISTEN) != 0;
-    int wake;
+    int wake, fast;
 
     pthread_mutex_lock(&srv.lock);
     if (!srv_listen_accepts_locked(i)) {
@@ -112,27 +188,39 @@ srv_worker_submit(struct srv_call *k)
         pthread_mutex_unlock(&srv.lock);
         return RPC_S_SERVER_TOO_BUSY;
     }
-    k->next = NULL;
-    if (srv.q_tail != NULL)
-        srv.q_tail->next = k;
-    else
-        srv.q_head = k;
-    srv.q_tail = k;
-    srv.q_len++;
-    if (srv.nidle < srv.q_len && spawn_locked() != 0 && srv.nworkers == 0) {
-        /* No thread at all to run it. */
-        srv.q_head = srv.q_tail = NULL;
-        srv.q_len = 0;
-        pthread_mutex_unlock(&srv.lock);
-        srv_log(RPCRT_LOG_ERR, "cannot start a worker thread");
-        return RPC_S_OUT_OF_THREADS;
+    /* The loop thread runs the call itself when an idle thread is there to
+     * take the loop over (lead_locked), one call per pass of the loop. */
+    fast = tls_loop_runner && tls_fast == NULL &&
+           srv.nidle > srv.q_len + srv.loop_claims;
+    if (fast) {
+        srv.loop_claims++;
+        tls_fast = k;
+    } else {
+        k->next = NULL;
+        if (srv.q_tail != NULL)
+            srv.q_tail->next = k;
+        else
+            srv.q_head = k;
+        srv.q_tail = k;
+        srv.q_len++;
+        if (srv.nidle < srv.q_len + srv.loop_claims && spawn_locked() != 0 &&
+            srv.nworkers == 0) {
+            /* No thread at all to run it. */
+            srv.q_head = srv.q_tail = NULL;
+            srv.q_len = 0;
+            pthread_mutex_unlock(&srv.lock);
+            srv_log(RPCRT_LOG_ERR, "cannot start a worker thread");
+            return RPC_S_OUT_OF_THREADS;
+        }
     }
     srv.running++;
     if (!autolisten)
         srv.listen_calls++;
     i->active++;
-    wake = srv.nidle > 0;
+    wake = !fast && srv.nidle > 0;
     pthread_mutex_unlock(&srv.lock);
+    if (fast)
+        srv_io_loop_break();
     /* Signalled after the unlock, so that the worker it wakes does not
      * block again at once on the mutex this thread still holds. */
     if (wake)
@@ -154,7 +242,8 @@ srv_worker_call_ended_locked(struct srv_call *k)
 void
 srv_worker_prestart_locked(void)
 {
-    while (srv.nworkers < srv.min_threads && spawn_locked() == 0)
+    while (srv.nworkers < srv.min_threads + (srv.io_running ? 1u : 0u) &&
+           spawn_locked() == 0)
         ;
 }
 
