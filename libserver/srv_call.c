@@ -524,6 +524,7 @@ void
 srv_call_complete(struct srv_call *k)
 {
     struct srv_conn *c = k->conn;
+    int dead;
 
     /* The answer goes out before the call stops counting (a graceful
      * stop waits for running calls, then closes the connections), and
@@ -538,14 +539,21 @@ srv_call_complete(struct srv_call *k)
         srv_io_write_locked(c, k->out, k->out_len);
         k->out = NULL;
     }
+    dead = c->dead;
     pthread_mutex_lock(&srv.lock);
     srv_worker_call_ended_locked(k);
-    if (c->dead)
-        srv_io_call_done_locked(k);     /* no reaping any more: release it there */
-    else
+    if (!dead)
         atomic_store(&k->answered, 1);
     pthread_mutex_unlock(&srv.lock);
     pthread_mutex_unlock(&c->wlock);
+    if (dead) {
+        /* The connection closed before: nobody reaps it any more; the
+         * I/O thread releases it from the done queue (which may free the
+         * connection, so only after its lock is let go). */
+        pthread_mutex_lock(&srv.lock);
+        srv_io_call_done_locked(k);
+        pthread_mutex_unlock(&srv.lock);
+    }
 }
 
 static void
