@@ -10,7 +10,13 @@
  *    from the I/O thread to a worker through the run queue, and back to
  *    the I/O thread through the done queue (both in struct srv_state,
  *    under srv.lock) with its response already encoded; the I/O thread
- *    then writes it, unless the call was orphaned.
+ *    then writes it, unless the call was orphaned.  A routine may make
+ *    its call asynchronous (I_RpcAsyncSetHandle, srv_async.c): the
+ *    worker is then free when it returns, and whichever thread later
+ *    calls RpcAsyncCompleteCall/AbortCall encodes the answer and hands
+ *    the call back (srv_call_complete); until then the call counts as
+ *    running (MaxCalls) and stays on its connection's list, where
+ *    co_cancel/orphaned reach it.
  *  - What both sides read while a call runs is either fixed before the
  *    hand-off or atomic: the cancel count and the orphaned flag, which the
  *    I/O thread sets when a co_cancel/orphaned PDU arrives or the
@@ -80,6 +86,7 @@ struct srv_options {
     unsigned bind_timeout;           /* seconds, 0: none */
     unsigned idle_timeout;           /* seconds, 0: none */
     unsigned worker_idle;            /* seconds */
+    unsigned max_workers;            /* 0: no limit but MaxCalls */
     int allow_remote_stop;
 };
 
@@ -133,6 +140,7 @@ struct srv_assoc {
 };
 
 struct srv_call;
+struct srv_async;
 
 /* What a connection is, as learned when it was accepted (RpcrtServerInq-
  * CallInfo): written once by the I/O thread before the connection's first
@@ -200,6 +208,7 @@ struct srv_call {
     char peer[96];
     struct srv_conninfo info;        /* a copy of its connection's */
     RPC_SYNTAX_IDENTIFIER xfer;      /* RPC_MESSAGE.TransferSyntax */
+    struct srv_async *async;         /* I_RpcAsyncSetHandle (srv.lock) */
     /* Written by the I/O thread at any time, read by anyone. */
     atomic_uint cancels;             /* co_cancels (+1 when orphaned) */
     atomic_int orphaned;             /* orphaned PDU or connection lost */
@@ -341,8 +350,18 @@ void srv_assoc_leave(struct srv_conn *c);
 void srv_call_request(struct srv_conn *c, const struct rpc_pdu *p);
 /* Frees a call that was never dispatched (I/O thread). */
 void srv_call_free(struct srv_call *call);
-/* Runs the manager routine and encodes the answer (worker thread). */
-void srv_call_run(struct srv_call *call);
+/* Runs the manager routine and encodes the answer (worker thread).
+ * 1: the call is finished, its answer encoded (srv_call_complete is
+ * next); 0: the routine made it asynchronous and it is still outstanding
+ * (srv_async.c completes it later). */
+int srv_call_run(struct srv_call *call);
+/* Encodes the call's answer into call->out: a response with the reply
+ * stub (buf/len: the RPC_MESSAGE's Buffer/BufferLength, used when buf is
+ * the call's reply buffer) or, fault != 0, a fault with code; frees the
+ * request and reply buffers and retires the call's handle (one reference
+ * kept for the I/O thread).  Whoever holds the call. */
+void srv_call_answer(struct srv_call *call, int fault, RPC_STATUS code,
+                     uint8_t flags, const void *buf, size_t len);
 /* The I/O thread's part of a done call: write or discard, release. */
 void srv_call_finish(struct srv_call *call);
 /* The live call behind a handle (0: the calling thread's) with a
@@ -362,6 +381,11 @@ int srv_thread_spawn(pthread_t *tid, void *(*fn)(void *), void *arg,
 RPC_STATUS srv_worker_submit(struct srv_call *call);
 /* A routine has returned (worker, srv.lock held). */
 void srv_worker_call_ended_locked(struct srv_call *call);
+/* The call is finished (its answer encoded): accounted as ended and
+ * handed to the I/O side.  Worker, or any thread that completes an
+ * asynchronous call; srv.lock NOT held.  The caller must not touch call
+ * afterwards. */
+void srv_call_complete(struct srv_call *call);
 /* Spawns workers up to MinimumCallThreads (srv.lock held). */
 void srv_worker_prestart_locked(void);
 /* Ends every worker thread (srv.lock NOT held); for teardown. */
@@ -400,6 +424,14 @@ extern atomic_ulong srv_stat_calls_in, srv_stat_pkts_in, srv_stat_pkts_out;
 RPC_STATUS srv_mgmt_remote_stop(RPC_BINDING_HANDLE b);
 RPC_STATUS srv_mgmt_remote_is_listening(RPC_BINDING_HANDLE b);
 RPC_STATUS srv_mgmt_remote_inq_if_ids(RPC_BINDING_HANDLE b, RPC_IF_ID_VECTOR **v);
+
+/* srv_async.c: server-side asynchronous calls */
+/* The routine of an asynchronous-capable call has returned (worker,
+ * srv.lock NOT held): 0 the call is not asynchronous (or the routine
+ * raised after I_RpcAsyncSetHandle: fault, the async handle ended): the
+ * worker answers it; 1 it is outstanding; 2 it was completed while the
+ * routine ran: its answer is encoded, the worker hands it over. */
+int srv_async_returned(struct srv_call *call, int fault);
 
 /* srv_cancel.c (I/O thread) */
 void srv_cancel_co_cancel(struct srv_conn *c, uint32_t call_id);

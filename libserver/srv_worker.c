@@ -9,6 +9,8 @@
  * call that would exceed the limit is refused right away (the I/O thread
  * answers nca_s_server_too_busy with PFC_DID_NOT_EXECUTE, C706 12.6.4.7),
  * so the run queue never holds more than the limit: no unbounded queue.
+ * RPCRT_OPT_MAX_WORKER_THREADS, when set, caps the threads below that;
+ * queued calls then wait for a worker.
  */
 #include <errno.h>
 #include <signal.h>
@@ -72,11 +74,12 @@ worker_main(void *arg)
         srv.q_len--;
         pthread_mutex_unlock(&srv.lock);
 
-        srv_call_run(k);
+        /* An asynchronous call still outstanding is completed later by
+         * whichever thread ends it (srv_async.c). */
+        if (srv_call_run(k))
+            srv_call_complete(k);
 
         pthread_mutex_lock(&srv.lock);
-        srv_worker_call_ended_locked(k);
-        srv_io_call_done_locked(k);
     }
     srv.nworkers--;
     pthread_cond_broadcast(&srv.work);
@@ -119,7 +122,9 @@ srv_worker_submit(struct srv_call *k)
         srv.q_head = k;
     srv.q_tail = k;
     srv.q_len++;
-    if (srv.nidle < srv.q_len && spawn_locked() != 0 && srv.nworkers == 0) {
+    if (srv.nidle < srv.q_len &&
+        (srv.opt.max_workers == 0 || srv.nworkers < srv.opt.max_workers) &&
+        spawn_locked() != 0 && srv.nworkers == 0) {
         /* No thread at all to run it. */
         srv.q_head = srv.q_tail = NULL;
         srv.q_len = 0;
@@ -148,9 +153,20 @@ srv_worker_call_ended_locked(struct srv_call *k)
 }
 
 void
+srv_call_complete(struct srv_call *k)
+{
+    pthread_mutex_lock(&srv.lock);
+    srv_worker_call_ended_locked(k);
+    srv_io_call_done_locked(k);
+    pthread_mutex_unlock(&srv.lock);
+}
+
+void
 srv_worker_prestart_locked(void)
 {
-    while (srv.nworkers < srv.min_threads && spawn_locked() == 0)
+    while (srv.nworkers < srv.min_threads &&
+           (srv.opt.max_workers == 0 || srv.nworkers < srv.opt.max_workers) &&
+           spawn_locked() == 0)
         ;
 }
 
