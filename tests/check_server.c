@@ -2372,6 +2372,7 @@ main(void)
     SRunner *sr = srunner_create(server_suite());
     int failed;
 
+    srunner_add_suite(sr, server_async_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
