@@ -742,12 +742,14 @@ I_RpcAsyncSend(PRPC_MESSAGE Message, PRPC_ASYNC_STATE pAsync)
     struct clt_assoc *a = NULL;
     struct clt_acall *k = NULL;
     struct clt_cancel cc;
+    struct clt_thread nobody;
     uint16_t cont_id = 0;
     GUID object;
     RPC_STATUS st;
 
     if (Message == NULL)
         return RPC_S_INVALID_ARG;
+    memset(&cc, 0, sizeof(cc));
     if ((st = I_RpcrtAsyncCheckNew(pAsync)) != RPC_S_OK)
         goto out;
     if (pAsync->NotificationType != RpcNotificationTypeNone &&
@@ -795,16 +797,16 @@ I_RpcAsyncSend(PRPC_MESSAGE Message, PRPC_ASYNC_STATE pAsync)
     if (st != RPC_S_OK)
         goto out;
 
-    /* Connect and bind on this thread; RpcCancelThread does not reach an
-     * asynchronous call (RpcAsyncCancelCall does), so no call is begun on
-     * the thread's cancel state. */
-    memset(&cc, 0, sizeof(cc));
+    /* Connect and bind on this thread.  RpcCancelThread does not reach an
+     * asynchronous call (RpcAsyncCancelCall does): its cancel state is a
+     * thread state of its own that nobody posts to. */
+    memset(&nobody, 0, sizeof(nobody));
+    pthread_mutex_init(&nobody.lock, NULL);
+    nobody.wake_fd = -1;
+    nobody.cancel_timeout = nobody.call_timeout = RPC_C_CANCEL_INFINITE_TIMEOUT;
+    cc.ts = &nobody;
     cc.timeout = RPC_C_CANCEL_INFINITE_TIMEOUT;
     clt_deadline_none(&cc.dl);
-    if ((cc.ts = clt_thread_self()) == NULL) {
-        st = RPC_S_OUT_OF_MEMORY;
-        goto out;
-    }
     if ((st = clt_assoc_acquire(a, &cc, &ci->InterfaceId, &k->c, &cont_id)) != RPC_S_OK)
         goto out;
     k->call_id = atomic_fetch_add(&a->next_call_id, 1);
@@ -838,6 +840,8 @@ out:
         clt_assoc_unref(a);
     if (b != NULL)
         I_RpcrtHandlePut(&b->h);
+    if (cc.ts == &nobody)
+        pthread_mutex_destroy(&nobody.lock);
     /* The request buffer is the runtime's, whatever happened. */
     free(Message->Buffer);
     Message->Buffer = NULL;
