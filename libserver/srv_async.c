@@ -26,8 +26,10 @@
  *
  * Lifetimes: the async object holds a reference to the call's handle, so
  * the call's memory outlives the I/O thread's part as long as the
- * application can still reach it through pAsync; the object itself goes
- * when it is ended and the last entry point using it has returned.
+ * application can still reach it through pAsync.  The object's
+ * references: its creator's (dropped when the call is ended), the
+ * routine's (k->async, dropped when the routine returns) and those of
+ * entry points in progress; it goes with the last.
  */
 #include <stdlib.h>
 
@@ -171,6 +173,9 @@ I_RpcAsyncSetHandle(PRPC_MESSAGE Message, PRPC_ASYNC_STATE pAsync)
         free(a);
         return st;
     }
+    /* The routine's reference: k->async stays valid until the routine has
+     * returned, even if another thread ends the call before that. */
+    I_RpcrtHandleRef(&a->base.h);
     pthread_mutex_lock(&srv.lock);
     k->async = a;
     pthread_mutex_unlock(&srv.lock);
@@ -188,6 +193,7 @@ srv_async_returned(struct srv_call *k, int fault)
         pthread_mutex_unlock(&srv.lock);
         return 0;
     }
+    k->async = NULL;
     a->returned = 1;
     if (fault && !a->ended) {
         /* Raised after I_RpcAsyncSetHandle: a fault as usual. */
@@ -199,11 +205,9 @@ srv_async_returned(struct srv_call *k, int fault)
     }
     pthread_mutex_unlock(&srv.lock);
     if (end) {
-        /* k (the call) stays: the worker answers it now.  Hold the object
-         * while ending it: entry points may be using it. */
-        I_RpcrtHandleRef(&a->base.h);
+        /* k (the call) stays: the worker answers it now. */
         I_RpcrtAsyncEnd(&a->base);
-        I_RpcrtHandlePut(&a->base.h);
     }
+    I_RpcrtHandlePut(&a->base.h);   /* the routine's reference */
     return r;
 }
