@@ -34,8 +34,9 @@ static struct testsrv srv;
 static void
 srv_up(void)
 {
+    static const char *const v[] = {"--verbose", NULL};
     signal(SIGPIPE, SIG_IGN);
-    testsrv_start(&srv, NULL);
+    testsrv_start(&srv, getenv("ASYNC_VERBOSE") ? v : NULL);
 }
 
 static void
