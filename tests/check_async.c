@@ -6,7 +6,8 @@
  * against the server's asynchronous opnums 7 and 8, a synchronous client
  * cancelling them, and 1,000 calls in flight from one thread against a
  * server with 4 worker threads.  Deadlines are generous (a loaded 2-core
- * machine); timings are printed, not asserted tightly.
+ * machine); timings are printed, not asserted tightly.  ASYNC_VERBOSE=1
+ * in the environment starts the suite's server with --verbose.
  */
 #include <dirent.h>
 #include <errno.h>
