@@ -546,6 +546,32 @@ START_TEST(test_async_thousand_in_flight)
 }
 END_TEST
 
+/* The server dies with calls in flight: each completes with
+ * RPC_S_CALL_FAILED, none hangs. */
+START_TEST(test_async_server_dies)
+{
+    struct testsrv dying;
+    RPC_BINDING_HANDLE h;
+    RPC_ASYNC_STATE a[8];
+
+    testsrv_start(&dying, NULL);
+    h = bind_to(&dying, _i);
+    for (int i = 0; i < 8; i++) {
+        init_async(&a[i], RpcNotificationTypeNone);
+        ck_assert_int_eq(rpctest_async_wait_for_cancel_begin(h, &a[i], 30000), RPC_S_OK);
+    }
+    usleep(200000);
+    ck_assert_int_eq(RpcAsyncGetCallStatus(&a[0]), RPC_S_ASYNC_CALL_PENDING);
+    testsrv_kill(&dying);
+    for (int i = 0; i < 8; i++) {
+        ck_assert_int_eq(wait_done(&a[i]), RPC_S_CALL_FAILED);
+        ck_assert_int_eq(RpcAsyncCompleteCall(&a[i], NULL), RPC_S_CALL_FAILED);
+    }
+    RpcBindingFree(&h);
+    testsrv_stop(&dying);           /* removes its socket directory */
+}
+END_TEST
+
 Suite *
 async_suite(void)
 {
@@ -566,6 +592,7 @@ async_suite(void)
     tc = tcase_create("many");
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, test_async_thousand_in_flight, 0, 2);
+    tcase_add_loop_test(tc, test_async_server_dies, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
