@@ -208,7 +208,7 @@ struct srv_call {
     char peer[96];
     struct srv_conninfo info;        /* a copy of its connection's */
     RPC_SYNTAX_IDENTIFIER xfer;      /* RPC_MESSAGE.TransferSyntax */
-    struct srv_async *async;         /* I_RpcAsyncSetHandle (srv.lock) */
+    struct srv_async *async;         /* I_RpcAsyncSetHandle (routine's thread) */
     /* Written by the I/O thread at any time, read by anyone. */
     atomic_uint cancels;             /* co_cancels (+1 when orphaned) */
     atomic_int orphaned;             /* orphaned PDU or connection lost */

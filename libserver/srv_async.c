@@ -159,11 +159,8 @@ I_RpcAsyncSetHandle(PRPC_MESSAGE Message, PRPC_ASYNC_STATE pAsync)
         return RPC_S_NO_CALL_ACTIVE;
     if (Message->Handle != (RPC_BINDING_HANDLE)k)
         return RPC_S_INVALID_BINDING;
-    pthread_mutex_lock(&srv.lock);
-    st = k->async != NULL ? RPC_S_INVALID_ASYNC_CALL : RPC_S_OK;
-    pthread_mutex_unlock(&srv.lock);
-    if (st != RPC_S_OK)
-        return st;
+    if (k->async != NULL)           /* this thread's field, see below */
+        return RPC_S_INVALID_ASYNC_CALL;
     if ((a = calloc(1, sizeof(*a))) == NULL)
         return RPC_S_OUT_OF_MEMORY;
     a->k = k;
@@ -176,24 +173,22 @@ I_RpcAsyncSetHandle(PRPC_MESSAGE Message, PRPC_ASYNC_STATE pAsync)
     /* The routine's reference: k->async stays valid until the routine has
      * returned, even if another thread ends the call before that. */
     I_RpcrtHandleRef(&a->base.h);
-    pthread_mutex_lock(&srv.lock);
     k->async = a;
-    pthread_mutex_unlock(&srv.lock);
     return RPC_S_OK;
 }
 
 int
 srv_async_returned(struct srv_call *k, int fault)
 {
-    struct srv_async *a;
+    struct srv_async *a = k->async;
     int r, end = 0;
 
-    pthread_mutex_lock(&srv.lock);
-    if ((a = k->async) == NULL) {
-        pthread_mutex_unlock(&srv.lock);
+    /* k->async is only ever written on the routine's thread (this one):
+     * a synchronous call costs no lock here. */
+    if (a == NULL)
         return 0;
-    }
     k->async = NULL;
+    pthread_mutex_lock(&srv.lock);
     a->returned = 1;
     if (fault && !a->ended) {
         /* Raised after I_RpcAsyncSetHandle: a fault as usual. */
