@@ -33,7 +33,8 @@ usage(FILE *f)
 {
     fprintf(f,
         "usage: rpctest-server [--listen BINDING]... [--max-calls N]\n"
-        "                      [--min-threads N] [--max-request BYTES]\n"
+        "                      [--min-threads N] [--max-threads N]\n"
+        "                      [--max-request BYTES]\n"
         "                      [--allow-remote-stop] [--verbose]\n"
         "\n"
         "  --listen BINDING     endpoint to serve, e.g. ncacn_ip_tcp:127.0.0.1[0]\n"
@@ -41,6 +42,8 @@ usage(FILE *f)
         "                       with a dynamic port and a generated name)\n"
         "  --max-calls N        calls served at once (default %u)\n"
         "  --min-threads N      worker threads kept (default 1)\n"
+        "  --max-threads N      most worker threads (default: no limit but\n"
+        "                       --max-calls; asynchronous calls hold none)\n"
         "  --max-request BYTES  largest request accepted (default 64 MiB)\n"
         "  --allow-remote-stop  let mgmt stop_server_listening stop the server\n"
         "  --verbose            runtime messages on stderr\n"
@@ -85,6 +88,7 @@ main(int argc, char **argv)
         {"listen", required_argument, NULL, 'l'},
         {"max-calls", required_argument, NULL, 'm'},
         {"min-threads", required_argument, NULL, 't'},
+        {"max-threads", required_argument, NULL, 'w'},
         {"max-request", required_argument, NULL, 'r'},
         {"allow-remote-stop", no_argument, NULL, 'a'},
         {"verbose", no_argument, NULL, 'v'},
@@ -118,6 +122,16 @@ main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'w': {
+            unsigned n;
+
+            if (parse_uint(optarg, &n) != 0 || n == 0 ||
+                RpcrtServerSetOption(RPCRT_OPT_MAX_WORKER_THREADS, n) != RPC_S_OK) {
+                fprintf(stderr, "rpctest-server: bad --max-threads: %s\n", optarg);
+                return 2;
+            }
+            break;
+        }
         case 'r':
             errno = 0;
             if (RpcrtServerSetOption(RPCRT_OPT_MAX_REQUEST_SIZE,
@@ -185,10 +199,15 @@ main(int argc, char **argv)
             sig = 0;
     } while (sig != SIGINT && sig != SIGTERM);
 
-    if ((st = RpcMgmtStopServerListening(NULL)) == RPC_S_OK)
+    if ((st = RpcMgmtStopServerListening(NULL)) == RPC_S_OK) {
+        /* Outstanding asynchronous calls (opnums 7, 8) would keep the
+         * wait going until their timeouts: abort them. */
+        rpctest_fini();
         RpcMgmtWaitServerListen();
+    }
     rc = 0;
 out:
     RpcrtServerShutdown();
+    rpctest_fini();
     return rc;
 }

@@ -1,6 +1,6 @@
 /*
  * examples/rpctest.c -- manager routines of the rpctest interface
- * (../shared/spec/rpctest.md), opnums 0..6, with hand-written NDR stubs.
+ * (../shared/spec/rpctest.md), opnums 0..8, with hand-written NDR stubs.
  *
  * Written against the public API only (<rpcrt/rpc.h> and rpcrt's
  * <rpcrt/rpcrt_ext.h> for the orphan counter), as an application's
@@ -11,10 +11,17 @@
  * through RpcRaiseException.  A request too short for its opnum is a fault
  * RPC_X_BAD_STUB_DATA (nca_s_fault_ndr), never a crash.
  *
- * Opnums 7 and 8 (asynchronous) are not in the dispatch table yet, so
- * they fault like any unknown opnum (nca_s_op_rng_error).
+ * Opnums 7 and 8 are served asynchronously (<rpcrt/rpcasync.h>): the
+ * routine reads its request, takes the call asynchronous with
+ * I_RpcAsyncSetHandle and returns, freeing its worker.  One driver
+ * thread (started at the first such call, stopped by rpctest_fini) then
+ * tests every outstanding call with
+ * RpcServerTestCancel(RpcAsyncGetCallHandle(pAsync)) at most 1 ms apart
+ * and ends it with RpcAsyncCompleteCall or RpcAsyncAbortCall, so any
+ * number of them take one thread, not one each.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -286,6 +293,214 @@ rpctest_SelfTest(PRPC_MESSAGE m)
     ROUTINE_END(m)
 }
 
+/* ---- asynchronous routines (7, 8) --------------------------------------- */
+
+struct pending {
+    struct pending *next;
+    RPC_ASYNC_STATE async;
+    struct timespec t0;
+    uint32_t timeout;
+    int abort_on_cancel;            /* opnum 8 */
+};
+
+static pthread_mutex_t drv_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t drv_cond = PTHREAD_COND_INITIALIZER;
+static struct pending *drv_list;
+static int drv_started, drv_stop;
+static pthread_t drv_tid;
+
+/* The call's end: counters as ROUTINE_END keeps them. */
+static void
+async_counted_out(struct pending *p)
+{
+    if (RpcrtServerTestOrphaned(RpcAsyncGetCallHandle(&p->async)) == RPC_S_OK)
+        atomic_fetch_add(&orphans_seen, 1);
+    atomic_fetch_add(&calls_completed, 1);
+    atomic_fetch_sub(&current_calls, 1);
+}
+
+/* Ends p with the reply of its opnum; cancelled: 1 when it saw a cancel,
+ * or -1 to give up (fini). */
+static void
+async_end(struct pending *p, int cancelled)
+{
+    RPC_MESSAGE r;
+    uint32_t elapsed = (uint32_t)ms_since(&p->t0);
+
+    async_counted_out(p);
+    if (cancelled < 0) {
+        RpcAsyncAbortCall(&p->async, RPC_S_CALL_CANCELLED);
+        return;
+    }
+    if (p->abort_on_cancel && cancelled) {
+        /* A fault with nca_s_fault_cancel. */
+        RpcAsyncAbortCall(&p->async, RPC_S_CALL_CANCELLED);
+        return;
+    }
+    /* The reply buffer, from any thread: I_RpcGetBuffer on the call's
+     * handle; RpcAsyncCompleteCall sends its first BufferLength bytes. */
+    memset(&r, 0, sizeof(r));
+    r.Handle = RpcAsyncGetCallHandle(&p->async);
+    r.BufferLength = p->abort_on_cancel ? 4 : 8;
+    if (I_RpcGetBuffer(&r) != RPC_S_OK) {
+        RpcAsyncAbortCall(&p->async, RPC_S_OUT_OF_MEMORY);
+        return;
+    }
+    if (p->abort_on_cancel) {
+        put_u32(r.Buffer, 0);
+    } else {
+        put_u32(r.Buffer, elapsed);
+        put_u32((unsigned char *)r.Buffer + 4, (uint32_t)cancelled);
+    }
+    RpcAsyncCompleteCall(&p->async, &r);
+}
+
+static void *
+driver_main(void *arg)
+{
+    struct timespec nap = {0, 500 * 1000};
+
+    (void)arg;
+    pthread_mutex_lock(&drv_lock);
+    for (;;) {
+        struct pending *list, *keep = NULL;
+        int stop;
+
+        while (drv_list == NULL && !drv_stop)
+            pthread_cond_wait(&drv_cond, &drv_lock);
+        if (drv_list == NULL && drv_stop)
+            break;
+        list = drv_list;
+        drv_list = NULL;
+        stop = drv_stop;
+        pthread_mutex_unlock(&drv_lock);
+
+        /* Without drv_lock: the runtime calls take their own locks. */
+        while (list != NULL) {
+            struct pending *p = list;
+
+            list = p->next;
+            if (stop) {
+                async_end(p, -1);
+                free(p);
+            } else if (RpcServerTestCancel(RpcAsyncGetCallHandle(&p->async)) == RPC_S_OK) {
+                atomic_fetch_add(&cancels_seen, 1);
+                async_end(p, 1);
+                free(p);
+            } else if (ms_since(&p->t0) >= (long)p->timeout) {
+                async_end(p, 0);
+                free(p);
+            } else {
+                p->next = keep;
+                keep = p;
+            }
+        }
+        pthread_mutex_lock(&drv_lock);
+        if (keep != NULL) {
+            struct pending *last = keep;
+
+            while (last->next != NULL)
+                last = last->next;
+            last->next = drv_list;
+            drv_list = keep;
+            pthread_mutex_unlock(&drv_lock);
+            nanosleep(&nap, NULL);      /* tests at most 1 ms apart */
+            pthread_mutex_lock(&drv_lock);
+        }
+    }
+    pthread_mutex_unlock(&drv_lock);
+    return NULL;
+}
+
+/* Opnums 7 and 8: read timeout_ms, take the call asynchronous, queue it
+ * for the driver, return. */
+static void
+async_wait_routine(PRPC_MESSAGE m, int abort_on_cancel)
+{
+    struct pending *volatile pv = NULL;
+
+    atomic_fetch_add(&calls_started, 1);
+    atomic_fetch_add(&current_calls, 1);
+    RpcTryFinally {
+        struct in in;
+        struct pending *p;
+        RPC_STATUS st;
+
+        in_init(&in, m);
+        if ((p = calloc(1, sizeof(*p))) == NULL)
+            RpcRaiseException(RPC_S_OUT_OF_MEMORY);
+        pv = p;
+        p->timeout = get_u32(&in);
+        p->abort_on_cancel = abort_on_cancel;
+        clock_gettime(CLOCK_MONOTONIC, &p->t0);
+        RpcAsyncInitializeHandle(&p->async, sizeof(p->async));
+        p->async.NotificationType = RpcNotificationTypeNone;
+        p->async.UserInfo = p;
+        if ((st = I_RpcAsyncSetHandle(m, &p->async)) != RPC_S_OK)
+            RpcRaiseException(st);
+        pthread_mutex_lock(&drv_lock);
+        if (!drv_started && pthread_create(&drv_tid, NULL, driver_main, NULL) == 0)
+            drv_started = 1;
+        if (!drv_started) {
+            pthread_mutex_unlock(&drv_lock);
+            /* The call is asynchronous already: end it here. */
+            pv = NULL;
+            async_counted_out(p);
+            RpcAsyncAbortCall(&p->async, RPC_S_OUT_OF_THREADS);
+            free(p);
+        } else {
+            p->next = drv_list;
+            drv_list = p;
+            pv = NULL;                  /* the driver's now */
+            pthread_cond_signal(&drv_cond);
+            pthread_mutex_unlock(&drv_lock);
+        }
+    } RpcFinally {
+        if (pv != NULL) {
+            /* Faulted before the call became the driver's (a short
+             * request): counted out as a synchronous routine. */
+            if (RpcrtServerTestOrphaned(m->Handle) == RPC_S_OK)
+                atomic_fetch_add(&orphans_seen, 1);
+            atomic_fetch_add(&calls_completed, 1);
+            atomic_fetch_sub(&current_calls, 1);
+            free(pv);
+        }
+    } RpcEndFinally
+}
+
+/* 7: long AsyncWaitForCancel([in] unsigned long timeout_ms,
+ *                            [out] unsigned long *elapsed_ms) */
+static void
+rpctest_AsyncWaitForCancel(PRPC_MESSAGE m)
+{
+    async_wait_routine(m, 0);
+}
+
+/* 8: long AsyncWaitForCancelAbort([in] unsigned long timeout_ms) */
+static void
+rpctest_AsyncWaitForCancelAbort(PRPC_MESSAGE m)
+{
+    async_wait_routine(m, 1);
+}
+
+void
+rpctest_fini(void)
+{
+    int started;
+
+    pthread_mutex_lock(&drv_lock);
+    started = drv_started;
+    drv_stop = 1;
+    pthread_cond_signal(&drv_cond);
+    pthread_mutex_unlock(&drv_lock);
+    if (started)
+        pthread_join(drv_tid, NULL);
+    pthread_mutex_lock(&drv_lock);
+    drv_started = 0;
+    drv_stop = 0;
+    pthread_mutex_unlock(&drv_lock);
+}
+
 /* ---- the interface ------------------------------------------------------- */
 
 static RPC_DISPATCH_FUNCTION rpctest_table[] = {
@@ -296,6 +511,8 @@ static RPC_DISPATCH_FUNCTION rpctest_table[] = {
     rpctest_GetStats,
     rpctest_Fault,
     rpctest_SelfTest,
+    rpctest_AsyncWaitForCancel,
+    rpctest_AsyncWaitForCancelAbort,
 };
 
 static RPC_DISPATCH_TABLE rpctest_dispatch = {

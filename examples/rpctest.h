@@ -17,4 +17,9 @@ extern RPC_IF_HANDLE rpctest_v1_0_s_ifspec;
  * own).  The status of the registration. */
 RPC_STATUS rpctest_register(void);
 
+/* Stops the thread that drives asynchronous calls (opnums 7 and 8),
+ * aborting any still outstanding with RPC_S_CALL_CANCELLED; for a clean
+ * exit or a module unload (after the server stopped taking calls). */
+void rpctest_fini(void);
+
 #endif

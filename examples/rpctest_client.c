@@ -255,3 +255,122 @@ rpctest_raw(RPC_BINDING_HANDLE h, unsigned opnum, const void *stub, uint32_t len
     I_RpcFreeBuffer(&msg);
     return st;
 }
+
+/* ---- asynchronous calls (<rpcrt/rpcasync.h>) ------------------------------ */
+
+RPC_STATUS
+rpctest_async_begin(RPC_BINDING_HANDLE h, PRPC_ASYNC_STATE async, unsigned opnum,
+                    const void *stub, uint32_t len)
+{
+    RPC_MESSAGE msg;
+    RPC_STATUS st;
+
+    memset(&msg, 0, sizeof(msg));
+    msg.Handle = h;
+    msg.BufferLength = len;
+    msg.ProcNum = opnum;
+    msg.RpcInterfaceInformation = &rpctest_client_if;
+    msg.DataRepresentation = NDR_LOCAL_DATA_REPRESENTATION;
+    if ((st = I_RpcGetBuffer(&msg)) != RPC_S_OK)
+        return st;
+    if (len > 0)
+        memcpy(msg.Buffer, stub, len);
+    /* The runtime takes the buffer whatever happens. */
+    return I_RpcAsyncSend(&msg, async);
+}
+
+RPC_STATUS
+rpctest_async_finish(PRPC_ASYNC_STATE async, RPC_BINDING_HANDLE h,
+                     uint32_t *outs, int nouts)
+{
+    RPC_MESSAGE msg;
+    struct reader r;
+    RPC_STATUS st;
+
+    memset(&msg, 0, sizeof(msg));
+    msg.Handle = h;
+    if ((st = RpcAsyncCompleteCall(async, &msg)) != RPC_S_OK)
+        return st;
+    r.p = msg.Buffer;
+    r.len = msg.BufferLength;
+    r.off = 0;
+    r.big = (msg.DataRepresentation & NDR_INT_REP_MASK) == NDR_BIG_ENDIAN;
+    for (int i = 0; i < nouts; i++)
+        if (get_u32(&r, &outs[i]) != 0)
+            st = RPC_X_BAD_STUB_DATA;
+    I_RpcFreeBuffer(&msg);
+    return st;
+}
+
+RPC_STATUS
+rpctest_async_wait_for_cancel_begin(RPC_BINDING_HANDLE h, PRPC_ASYNC_STATE async,
+                                    uint32_t timeout_ms)
+{
+    uint8_t in[4];
+
+    put_u32(in, timeout_ms);
+    return rpctest_async_begin(h, async, 7, in, 4);
+}
+
+RPC_STATUS
+rpctest_async_wait_for_cancel_finish(PRPC_ASYNC_STATE async, RPC_BINDING_HANDLE h,
+                                     uint32_t *elapsed_ms, int32_t *result)
+{
+    uint32_t o[2] = {0, 0};
+    RPC_STATUS st = rpctest_async_finish(async, h, o, 2);
+
+    if (elapsed_ms != NULL)
+        *elapsed_ms = o[0];
+    if (result != NULL)
+        *result = (int32_t)o[1];
+    return st;
+}
+
+RPC_STATUS
+rpctest_async_wait_for_cancel_abort_begin(RPC_BINDING_HANDLE h,
+                                          PRPC_ASYNC_STATE async,
+                                          uint32_t timeout_ms)
+{
+    uint8_t in[4];
+
+    put_u32(in, timeout_ms);
+    return rpctest_async_begin(h, async, 8, in, 4);
+}
+
+RPC_STATUS
+rpctest_async_wait_for_cancel_abort_finish(PRPC_ASYNC_STATE async,
+                                           RPC_BINDING_HANDLE h, int32_t *ret)
+{
+    uint32_t o = 0;
+    RPC_STATUS st = rpctest_async_finish(async, h, &o, 1);
+
+    if (ret != NULL)
+        *ret = (int32_t)o;
+    return st;
+}
+
+RPC_STATUS
+rpctest_async_wait_for_cancel(RPC_BINDING_HANDLE h, uint32_t timeout_ms,
+                              uint32_t *elapsed_ms, int32_t *result)
+{
+    uint32_t o[2] = {0, 0};
+    RPC_STATUS st = u32_call(h, 7, timeout_ms, o, 2);
+
+    if (elapsed_ms != NULL)
+        *elapsed_ms = o[0];
+    if (result != NULL)
+        *result = (int32_t)o[1];
+    return st;
+}
+
+RPC_STATUS
+rpctest_async_wait_for_cancel_abort(RPC_BINDING_HANDLE h, uint32_t timeout_ms,
+                                    int32_t *ret)
+{
+    uint32_t o = 0;
+    RPC_STATUS st = u32_call(h, 8, timeout_ms, &o, 1);
+
+    if (ret != NULL)
+        *ret = (int32_t)o;
+    return st;
+}

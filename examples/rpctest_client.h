@@ -50,4 +50,38 @@ RPC_STATUS rpctest_self_test(RPC_BINDING_HANDLE h, int32_t codes[3]);
 RPC_STATUS rpctest_raw(RPC_BINDING_HANDLE h, unsigned opnum, const void *stub,
                        uint32_t len, uint8_t **reply, uint32_t *reply_len);
 
+/* opnums 7 and 8, called synchronously (the server serves them
+ * asynchronously either way). */
+RPC_STATUS rpctest_async_wait_for_cancel(RPC_BINDING_HANDLE h, uint32_t timeout_ms,
+                                         uint32_t *elapsed_ms, int32_t *result);
+RPC_STATUS rpctest_async_wait_for_cancel_abort(RPC_BINDING_HANDLE h,
+                                               uint32_t timeout_ms, int32_t *ret);
+
+/* Asynchronous client calls (I_RpcAsyncSend): *_begin sends the request
+ * and returns, async (initialised with RpcAsyncInitializeHandle, its
+ * NotificationType set) handles the call; once it has completed,
+ * *_finish (RpcAsyncCompleteCall) returns its status and unmarshals the
+ * out parameters -- RPC_S_ASYNC_CALL_PENDING while it has not.  h must be
+ * the binding the call was made on. */
+RPC_STATUS rpctest_async_begin(RPC_BINDING_HANDLE h, PRPC_ASYNC_STATE async,
+                               unsigned opnum, const void *stub, uint32_t len);
+/* Completes any call whose reply is nouts u32s. */
+RPC_STATUS rpctest_async_finish(PRPC_ASYNC_STATE async, RPC_BINDING_HANDLE h,
+                                uint32_t *outs, int nouts);
+/* opnum 7 */
+RPC_STATUS rpctest_async_wait_for_cancel_begin(RPC_BINDING_HANDLE h,
+                                               PRPC_ASYNC_STATE async,
+                                               uint32_t timeout_ms);
+RPC_STATUS rpctest_async_wait_for_cancel_finish(PRPC_ASYNC_STATE async,
+                                                RPC_BINDING_HANDLE h,
+                                                uint32_t *elapsed_ms,
+                                                int32_t *result);
+/* opnum 8 */
+RPC_STATUS rpctest_async_wait_for_cancel_abort_begin(RPC_BINDING_HANDLE h,
+                                                     PRPC_ASYNC_STATE async,
+                                                     uint32_t timeout_ms);
+RPC_STATUS rpctest_async_wait_for_cancel_abort_finish(PRPC_ASYNC_STATE async,
+                                                      RPC_BINDING_HANDLE h,
+                                                      int32_t *ret);
+
 #endif

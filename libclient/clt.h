@@ -199,6 +199,10 @@ unsigned clt_thread_cancels(struct clt_thread *ts, long *timeout);
 int clt_thread_post_cancel(pthread_t tid, long timeout, int *found);
 
 /* clt_call.c */
+/* The status a fault PDU carries: the header's, or (DCE servers, C706
+ * 12.6.4.7's user-exception form) the first u32 of the stub when the
+ * header says 0. */
+uint32_t clt_fault_status(const struct rpc_pdu *p);
 /* Takes note of cancels requested since the last look (draining the
  * thread's wake fd); the first starts the cancel timer.  Returns the
  * number noticed so far. */

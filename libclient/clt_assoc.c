@@ -99,6 +99,10 @@ ctx_status(const struct rpc_result *r)
 
 /* Sends a bind (alter 0) or alter_context (alter 1) for iface on c and
  * reads the answer. */
+/* negotiate's bind_nak for an association group the server has
+ * forgotten (the group is reset): bind again.  Never returned further. */
+#define RPC_S_CALL_FAILED_DNE_GROUP (-1727)
+
 static RPC_STATUS
 negotiate(struct clt_assoc *a, struct clt_conn *c, struct clt_cancel *cc,
           const RPC_SYNTAX_IDENTIFIER *iface, int alter, uint16_t *cont_id)
@@ -166,6 +170,17 @@ negotiate(struct clt_assoc *a, struct clt_conn *c, struct clt_cancel *cc,
         st = RPC_S_PROTOCOL_ERROR;
     } else if (r.hdr.ptype == PTYPE_BIND_NAK && !alter) {
         st = nak_status(r.u.bind_nak.reason);
+        if (st == RPC_S_CALL_FAILED_DNE && p.u.bind.assoc_group_id != 0) {
+            /* The server no longer knows our association group: it ends
+             * with its last connection (MS-RPCE 3.3.1.5.2.2), e.g. after a
+             * cancel let the connection go.  Forget it; the caller binds
+             * again in a new group. */
+            pthread_mutex_lock(&a->lock);
+            if (a->assoc_group_id == p.u.bind.assoc_group_id)
+                a->assoc_group_id = 0;
+            pthread_mutex_unlock(&a->lock);
+            st = RPC_S_CALL_FAILED_DNE_GROUP;
+        }
     } else if (r.hdr.ptype == PTYPE_FAULT && alter) {
         st = proto_status_from_nca(r.u.fault.status);
     } else if (r.hdr.ptype != (alter ? PTYPE_ALTER_CONTEXT_RESP : PTYPE_BIND_ACK) ||
@@ -259,11 +274,16 @@ clt_assoc_acquire(struct clt_assoc *a, struct clt_cancel *cc,
         return st;
     }
 
-    if ((st = clt_conn_open(a->protseq, a->netaddr, a->endpoint, cc, &c)) != RPC_S_OK)
-        return st;
-    if ((st = negotiate(a, c, cc, iface, 0, cont_id)) != RPC_S_OK) {
+    for (int tries = 0;; tries++) {
+        if ((st = clt_conn_open(a->protseq, a->netaddr, a->endpoint, cc, &c)) != RPC_S_OK)
+            return st;
+        if ((st = negotiate(a, c, cc, iface, 0, cont_id)) == RPC_S_OK)
+            break;
         clt_conn_close(c);
-        return st;
+        if (st != RPC_S_CALL_FAILED_DNE_GROUP)
+            return st;
+        if (tries > 0)
+            return RPC_S_CALL_FAILED_DNE;
     }
     *out = c;
     return RPC_S_OK;

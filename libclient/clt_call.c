@@ -268,8 +268,8 @@ append_reply(struct clt_call *k, const uint8_t *p, size_t n, uint32_t hint)
     return 0;
 }
 
-static uint32_t
-fault_status(const struct rpc_pdu *p)
+uint32_t
+clt_fault_status(const struct rpc_pdu *p)
 {
     uint32_t st = p->u.fault.status;
 
@@ -348,7 +348,7 @@ receive_reply(struct clt_call *k)
             }
             break;
         case PTYPE_FAULT:
-            st = proto_status_from_nca(fault_status(&p));
+            st = proto_status_from_nca(clt_fault_status(&p));
             if (st == RPC_S_OK)
                 st = RPC_S_CALL_FAILED;
             done = 1;

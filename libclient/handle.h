@@ -21,6 +21,7 @@ enum rpc_handle_kind {
     RPC_HANDLE_ANY = 0,
     RPC_HANDLE_CLIENT_BINDING = 0x52504342,  /* "RPCB" */
     RPC_HANDLE_SERVER_CALL = 0x52504353,     /* "RPCS": a call's binding */
+    RPC_HANDLE_ASYNC = 0x52504341,           /* "RPCA": an async call */
 };
 
 struct rpc_handle;

@@ -13,7 +13,16 @@
  *    wlock), unless the call was orphaned, and marks the call answered;
  *    the I/O thread unlinks and frees answered calls the next time it
  *    reads from the connection or closes it.  A call that ends after its
- *    connection closed goes back through the done queue instead.
+ *    connection closed goes back through the done queue instead.  The
+ *    I/O thread is a role, not a thread: whichever pool thread runs the
+ *    event loop may keep a request for itself and hand the loop to an
+ *    idle one (leader/followers, srv_worker.c).  A routine may make its
+ *    call asynchronous (I_RpcAsyncSetHandle, srv_async.c): the worker is
+ *    then free when it returns, and whichever thread later calls
+ *    RpcAsyncCompleteCall/AbortCall encodes the answer and completes the
+ *    call (srv_call_complete); until then the call counts as running
+ *    (MaxCalls) and stays on its connection's list, where
+ *    co_cancel/orphaned reach it.
  *  - What both sides read while a call runs is either fixed before the
  *    hand-off or atomic: the cancel count and the orphaned flag, which the
  *    I/O thread sets when a co_cancel/orphaned PDU arrives or the
@@ -82,6 +91,7 @@ struct srv_options {
     unsigned bind_timeout;           /* seconds, 0: none */
     unsigned idle_timeout;           /* seconds, 0: none */
     unsigned worker_idle;            /* seconds */
+    unsigned max_workers;            /* 0: no limit but MaxCalls */
     int allow_remote_stop;
 };
 
@@ -135,6 +145,7 @@ struct srv_assoc {
 };
 
 struct srv_call;
+struct srv_async;
 
 /* What a connection is, as learned when it was accepted (RpcrtServerInq-
  * CallInfo): written once by the I/O thread before the connection's first
@@ -213,6 +224,7 @@ struct srv_call {
     char peer[96];
     struct srv_conninfo info;        /* a copy of its connection's */
     RPC_SYNTAX_IDENTIFIER xfer;      /* RPC_MESSAGE.TransferSyntax */
+    struct srv_async *async;         /* I_RpcAsyncSetHandle (routine's thread) */
     /* Written by the I/O thread at any time, read by anyone. */
     atomic_uint cancels;             /* co_cancels (+1 when orphaned) */
     atomic_int orphaned;             /* orphaned PDU or connection lost */
@@ -368,11 +380,22 @@ void srv_assoc_leave(struct srv_conn *c);
 void srv_call_request(struct srv_conn *c, const struct rpc_pdu *p);
 /* Frees a call that was never dispatched (I/O thread). */
 void srv_call_free(struct srv_call *call);
-/* Runs the manager routine and encodes the answer (worker thread). */
-void srv_call_run(struct srv_call *call);
-/* A call's routine has returned and its answer is encoded (worker or
- * any thread): the answer is written, the call stops counting against
- * MaxCalls, and the I/O thread is left to reap it. */
+/* Runs the manager routine and encodes the answer (worker thread).
+ * 1: the call is finished, its answer encoded (srv_call_complete is
+ * next); 0: the routine made it asynchronous and it is still outstanding
+ * (srv_async.c completes it later). */
+int srv_call_run(struct srv_call *call);
+/* Encodes the call's answer into call->out: a response with the reply
+ * stub (buf/len: the RPC_MESSAGE's Buffer/BufferLength, used when buf is
+ * the call's reply buffer) or, fault != 0, a fault with code; frees the
+ * request and reply buffers and retires the call's handle (one reference
+ * kept for the completion).  Whoever holds the call. */
+void srv_call_answer(struct srv_call *call, int fault, RPC_STATUS code,
+                     uint8_t flags, const void *buf, size_t len);
+/* A call's answer is encoded (worker, or any thread that completes an
+ * asynchronous call; srv.lock NOT held): the answer is written, the call
+ * stops counting against MaxCalls, and the I/O thread is left to reap
+ * it.  The caller must not touch call afterwards. */
 void srv_call_complete(struct srv_call *call);
 /* Releases a call queued by srv_io_call_done_locked (I/O thread). */
 void srv_call_finish(struct srv_call *call);
@@ -436,6 +459,14 @@ extern atomic_ulong srv_stat_calls_in, srv_stat_pkts_in, srv_stat_pkts_out;
 RPC_STATUS srv_mgmt_remote_stop(RPC_BINDING_HANDLE b);
 RPC_STATUS srv_mgmt_remote_is_listening(RPC_BINDING_HANDLE b);
 RPC_STATUS srv_mgmt_remote_inq_if_ids(RPC_BINDING_HANDLE b, RPC_IF_ID_VECTOR **v);
+
+/* srv_async.c: server-side asynchronous calls */
+/* The routine of an asynchronous-capable call has returned (worker,
+ * srv.lock NOT held): 0 the call is not asynchronous (or the routine
+ * raised after I_RpcAsyncSetHandle: fault, the async handle ended): the
+ * worker answers it; 1 it is outstanding; 2 it was completed while the
+ * routine ran: its answer is encoded, the worker hands it over. */
+int srv_async_returned(struct srv_call *call, int fault);
 
 /* srv_cancel.c (I/O thread) */
 void srv_cancel_co_cancel(struct srv_conn *c, uint32_t call_id);

@@ -1,7 +1,9 @@
 /*
  * libserver/srv_call.c -- the server call object: request reassembly and
  * dispatch checks (I/O thread), running the manager routine and encoding
- * its answer (worker thread), writing or dropping the answer (I/O thread).
+ * its answer (worker thread, or for an asynchronous call the thread that
+ * completes it, srv_async.c), writing or dropping the answer (I/O
+ * thread).
  *
  * Reassembly (C706 12.6.2, MS-RPCE 3.3.1.5.6): fragments of one call
  * follow each other on a connection; the stub is grown by what actually
@@ -439,14 +441,55 @@ encode_response(struct srv_call *k, const uint8_t *stub, size_t len,
 }
 
 void
+srv_call_answer(struct srv_call *k, int fault, RPC_STATUS code, uint8_t flags,
+                const void *buf, size_t buflen)
+{
+    uint8_t cc;
+    unsigned cancels;
+
+    /* MS-RPCE 3.3.3.4.x / C706 12.6.4.10: the answer of a call that got
+     * cancels carries their count, and PFC_PENDING_CANCEL when the routine
+     * never saw one (RpcServerTestCancel never said RPC_S_OK). */
+    cancels = atomic_load(&k->cancels);
+    cc = cancels > 255 ? 255 : (uint8_t)cancels;
+    if (cancels > 0 && !atomic_load(&k->observed))
+        flags |= PFC_PENDING_CANCEL;
+
+    if (!fault) {
+        size_t len = 0;
+
+        if (k->reply != NULL)
+            len = buf == k->reply && buflen <= k->reply_cap ? buflen : k->reply_cap;
+        if (encode_response(k, k->reply, len, cc, flags) != 0) {
+            code = RPC_S_OUT_OF_MEMORY;
+            fault = 1;
+        }
+    }
+    if (fault &&
+        srv_fault_encode(k->call_id, k->cont_id, proto_nca_from_status(code),
+                         flags, cc, &k->out, &k->out_len) != 0) {
+        k->out = NULL;
+        k->out_len = 0;
+    }
+    I_RpcrtBufFree(k->req);
+    I_RpcrtBufFree(k->reply);
+    k->req = k->reply = NULL;
+
+    /* From here on the handle is no call in progress: RpcServerTestCancel
+     * on it says RPC_S_INVALID_BINDING.  The reference taken here keeps
+     * the object for the I/O thread. */
+    I_RpcrtHandleRef(&k->h);
+    I_RpcrtHandleRetire(&k->h);
+}
+
+int
 srv_call_run(struct srv_call *k)
 {
     const RPC_SERVER_INTERFACE *spec = k->iface->spec;
     RPC_DISPATCH_FUNCTION fn = spec->DispatchTable->DispatchTable[k->opnum];
     RPC_STATUS code = RPC_S_OK;
     RPC_MESSAGE msg;
-    uint8_t flags = 0, cc;
-    unsigned cancels;
+    uint8_t flags = 0;
     int fault = 0;
 
     if (k->req == NULL && (k->req = malloc(1)) == NULL) {
@@ -480,42 +523,20 @@ srv_call_run(struct srv_call *k)
     if (!fault)
         fault = invoke(fn, &msg, &code);
     tls_call = NULL;
+
+    /* A routine that took its call asynchronous has sent nothing: the
+     * call goes on until RpcAsyncCompleteCall/AbortCall (srv_async.c). */
+    switch (srv_async_returned(k, fault)) {
+    case 1:
+        return 0;
+    case 2:
+        return 1;
+    default:
+        break;
+    }
     atomic_store(&k->done, 1);
-
-    /* MS-RPCE 3.3.3.4.x / C706 12.6.4.10: the answer of a call that got
-     * cancels carries their count, and PFC_PENDING_CANCEL when the routine
-     * never saw one (RpcServerTestCancel never said RPC_S_OK). */
-    cancels = atomic_load(&k->cancels);
-    cc = cancels > 255 ? 255 : (uint8_t)cancels;
-    if (cancels > 0 && !atomic_load(&k->observed))
-        flags |= PFC_PENDING_CANCEL;
-
-    if (!fault) {
-        size_t len = 0;
-
-        if (k->reply != NULL)
-            len = msg.Buffer == k->reply && msg.BufferLength <= k->reply_cap
-                  ? msg.BufferLength : k->reply_cap;
-        if (encode_response(k, k->reply, len, cc, flags) != 0) {
-            code = RPC_S_OUT_OF_MEMORY;
-            fault = 1;
-        }
-    }
-    if (fault &&
-        srv_fault_encode(k->call_id, k->cont_id, proto_nca_from_status(code),
-                         flags, cc, &k->out, &k->out_len) != 0) {
-        k->out = NULL;
-        k->out_len = 0;
-    }
-    I_RpcrtBufFree(k->req);
-    I_RpcrtBufFree(k->reply);
-    k->req = k->reply = NULL;
-
-    /* From here on the handle is no call in progress: RpcServerTestCancel
-     * on it says RPC_S_INVALID_BINDING.  The reference taken here keeps
-     * the object for the I/O thread. */
-    I_RpcrtHandleRef(&k->h);
-    I_RpcrtHandleRetire(&k->h);
+    srv_call_answer(k, fault, code, flags, msg.Buffer, msg.BufferLength);
+    return 1;
 }
 
 /* ---- the answer ----------------------------------------------------------- */

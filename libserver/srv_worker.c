@@ -9,6 +9,8 @@
  * call that would exceed the limit is refused right away (the I/O thread
  * answers nca_s_server_too_busy with PFC_DID_NOT_EXECUTE, C706 12.6.4.7),
  * so the run queue never holds more than the limit: no unbounded queue.
+ * RPCRT_OPT_MAX_WORKER_THREADS, when set, caps the threads below that;
+ * queued calls then wait for a worker.
  */
 #include <errno.h>
 #include <signal.h>
@@ -84,10 +86,8 @@ lead_locked(void)
     pthread_mutex_unlock(&srv.lock);
     if (wake)
         pthread_cond_signal(&srv.work);
-    if (k != NULL) {
-        srv_call_run(k);
+    if (k != NULL && srv_call_run(k))
         srv_call_complete(k);
-    }
     pthread_mutex_lock(&srv.lock);
 }
 
@@ -134,14 +134,25 @@ worker_main(void *arg)
         srv.q_len--;
         pthread_mutex_unlock(&srv.lock);
 
-        srv_call_run(k);
-        srv_call_complete(k);
+        /* An asynchronous call still outstanding is completed later by
+         * whichever thread ends it (srv_async.c). */
+        if (srv_call_run(k))
+            srv_call_complete(k);
         pthread_mutex_lock(&srv.lock);
     }
     srv.nworkers--;
     pthread_cond_broadcast(&srv.work);
     pthread_mutex_unlock(&srv.lock);
     return NULL;
+}
+
+/* RPCRT_OPT_MAX_WORKER_THREADS bounds the threads that run calls; the
+ * one running the event loop comes on top. */
+static int
+may_spawn_locked(void)
+{
+    return srv.opt.max_workers == 0 ||
+           srv.nworkers < srv.opt.max_workers + (srv.io_running ? 1u : 0u);
 }
 
 static int
@@ -203,8 +214,8 @@ srv_worker_submit(struct srv_call *k)
             srv.q_head = k;
         srv.q_tail = k;
         srv.q_len++;
-        if (srv.nidle < srv.q_len + srv.loop_claims && spawn_locked() != 0 &&
-            srv.nworkers == 0) {
+        if (srv.nidle < srv.q_len + srv.loop_claims && may_spawn_locked() &&
+            spawn_locked() != 0 && srv.nworkers == 0) {
             /* No thread at all to run it. */
             srv.q_head = srv.q_tail = NULL;
             srv.q_len = 0;
@@ -243,6 +254,7 @@ void
 srv_worker_prestart_locked(void)
 {
     while (srv.nworkers < srv.min_threads + (srv.io_running ? 1u : 0u) &&
+           may_spawn_locked() &&
            spawn_locked() == 0)
         ;
 }

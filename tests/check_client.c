@@ -451,6 +451,33 @@ START_TEST(test_tiny_fragments_from_peer)
 }
 END_TEST
 
+/* A server restarted on the same port no longer knows the association
+ * group the binding got from its predecessor: the next call binds again
+ * in a new group instead of failing for good (bind_nak). */
+START_TEST(test_rebind_after_group_lost)
+{
+    struct testsrv one, two;
+    const char *extra[3] = {"--listen", NULL, NULL};
+    char again[160];
+    RPC_BINDING_HANDLE h;
+    int32_t codes[3];
+
+    testsrv_start(&one, NULL);
+    h = bind_to(one.tcp);
+    ck_assert_int_eq(rpctest_self_test(h, codes), RPC_S_OK);
+    snprintf(again, sizeof(again), "%s", one.tcp);
+    testsrv_stop(&one);
+    extra[1] = again;
+    testsrv_start(&two, extra);        /* also on the old port */
+    /* The pooled connection is dead (closed); a new one binds, first
+     * offering the old group. */
+    ck_assert_int_eq(rpctest_self_test(h, codes), RPC_S_OK);
+    ck_assert_int_eq(rpctest_self_test(h, codes), RPC_S_OK);
+    RpcBindingFree(&h);
+    testsrv_stop(&two);
+}
+END_TEST
+
 Suite *
 client_suite(void)
 {
@@ -466,6 +493,7 @@ client_suite(void)
     tcase_add_test(tc, test_server_unavailable);
     tcase_add_loop_test(tc, test_server_killed_mid_call, 0, 2);
     tcase_add_test(tc, test_tiny_fragments_from_peer);
+    tcase_add_test(tc, test_rebind_after_group_lost);
     suite_add_tcase(s, tc);
     return s;
 }

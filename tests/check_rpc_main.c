@@ -1,5 +1,5 @@
-/* tests/check_rpc_main.c -- the runner of the loopback suites (client
- * and cancellation against a real rpctest-server). */
+/* tests/check_rpc_main.c -- the runner of the loopback suites (client,
+ * cancellation and asynchronous calls against a real rpctest-server). */
 #include <stdlib.h>
 
 #include "tests/tests.h"
@@ -10,6 +10,7 @@ main(void)
     SRunner *sr = srunner_create(client_suite());
     srunner_add_suite(sr, cancel_suite());
     srunner_add_suite(sr, except_suite());
+    srunner_add_suite(sr, async_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

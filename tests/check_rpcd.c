@@ -1910,6 +1910,33 @@ START_TEST(test_partial_binding_rpctest)
 }
 END_TEST
 
+/* Opnums 7 and 8 through the rpctest module: served asynchronously by
+ * rpcd as by rpctest-server; an asynchronous client cancels one, a
+ * timeout ends the other. */
+START_TEST(test_module_async_opnums)
+{
+    RPC_BINDING_HANDLE h = bind_to("ncacn_ip_tcp:127.0.0.1");
+    RPC_ASYNC_STATE a;
+    uint32_t elapsed = 0;
+    int32_t result = -1, ret = -1;
+
+    ck_assert_int_eq(rpctest_async_wait_for_cancel_abort(h, 20, &ret), RPC_S_OK);
+    ck_assert_int_eq(ret, 0);
+    ck_assert_int_eq(RpcAsyncInitializeHandle(&a, sizeof(a)), RPC_S_OK);
+    a.NotificationType = RpcNotificationTypeNone;
+    ck_assert_int_eq(rpctest_async_wait_for_cancel_begin(h, &a, 20000), RPC_S_OK);
+    usleep(200000);
+    ck_assert_int_eq(RpcAsyncCancelCall(&a, 0), RPC_S_OK);
+    for (int i = 0; i < 20000 && RpcAsyncGetCallStatus(&a) == RPC_S_ASYNC_CALL_PENDING; i++)
+        usleep(1000);
+    ck_assert_int_eq(rpctest_async_wait_for_cancel_finish(&a, h, &elapsed, &result),
+                     RPC_S_OK);
+    ck_assert_int_eq(result, 1);
+    ck_assert_uint_lt(elapsed, 10000);
+    RpcBindingFree(&h);
+}
+END_TEST
+
 /* The T2 interface of this process, served in-process. */
 static void
 t2_call(PRPC_MESSAGE m)
@@ -2401,6 +2428,7 @@ rpcd_suite(void)
     tcase_add_test(tc, test_owner_exit);
     tcase_add_test(tc, test_ep_register_api);
     tcase_add_test(tc, test_partial_binding_rpctest);
+    tcase_add_test(tc, test_module_async_opnums);
     tcase_add_test(tc, test_server_registers);
     tcase_add_test(tc, test_malformed_stubs);
     tcase_add_test(tc, test_rpcdump_tool);

@@ -49,7 +49,8 @@ static const RPC_SYNTAX_IDENTIFIER mgmt_syntax = {
     {0xafa8bd80, 0x7d8a, 0x11c9, {0xbe, 0xf4, 0x08, 0x00, 0x2b, 0x10, 0x29, 0x89}},
     {1, 0}};
 
-enum { OP_ECHO, OP_WAIT, OP_WAIT_FAULT, OP_SLEEP, OP_STATS, OP_FAULT, OP_SELFTEST };
+enum { OP_ECHO, OP_WAIT, OP_WAIT_FAULT, OP_SLEEP, OP_STATS, OP_FAULT, OP_SELFTEST,
+       OP_ASYNC_WAIT, OP_ASYNC_WAIT_ABORT };
 enum { ST_STARTED, ST_COMPLETED, ST_CANCELS, ST_SLEEPS, ST_ORPHANS, ST_CURRENT };
 
 /* ---- the server of the current test ------------------------------------- */
@@ -1014,11 +1015,12 @@ START_TEST(test_unknown_opnum_v8)
     ck_assert_int_eq(tu_memdiff(m.raw, m.len, want, vlen), 0);
     msg_free(&m);
     free(want);
-    /* 7 and 8 (asynchronous, not served yet) and the largest opnum. */
-    for (uint16_t op = 7; op <= 8; op++) {
+    /* 7 and 8 are served (asynchronously): 9 is the first unknown one,
+     * and the largest opnum is unknown too. */
+    for (uint32_t op = 9; op <= 0xffff; op += 0xffff - 9) {
         struct reply r;
 
-        q = rq(op, op);
+        q = rq(op, (uint16_t)op);
         call(&c, &q, NULL, 0, &r);
         ck_assert(r.fault);
         ck_assert_uint_eq(r.status, NCA_S_OP_RNG_ERROR);
@@ -1055,7 +1057,8 @@ END_TEST
 
 START_TEST(test_short_stubs)
 {
-    static const uint16_t ops[] = {OP_ECHO, OP_WAIT, OP_WAIT_FAULT, OP_SLEEP, OP_FAULT};
+    static const uint16_t ops[] = {OP_ECHO, OP_WAIT, OP_WAIT_FAULT, OP_SLEEP, OP_FAULT,
+                                   OP_ASYNC_WAIT, OP_ASYNC_WAIT_ABORT};
     struct rc c;
     uint8_t s[8] = {5, 0, 0, 0, 5, 0, 0, 0};
 
@@ -1656,6 +1659,128 @@ START_TEST(test_co_cancel_fault)
 }
 END_TEST
 
+/* Opnums 7 and 8 are served asynchronously: a raw co_cancel reaches the
+ * outstanding call as it reaches opnums 1 and 2 while their routine
+ * runs. */
+START_TEST(test_co_cancel_async_wait)
+{
+    static const uint8_t cflags[] = {
+        PFC_FIRST_FRAG | PFC_LAST_FRAG,             /* Windows */
+        PFC_LAST_FRAG | PFC_PENDING_CANCEL,         /* DCE */
+    };
+    struct rc c;
+    struct reply r;
+
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    for (int k = 0; k < 2; k++) {
+        uint32_t id = (uint32_t)(200 + k);
+        uint8_t s[4];
+        struct req q = rq(id, OP_ASYNC_WAIT);
+        double t0;
+
+        le32(s, 20000);
+        send_request(&c, &q, s, 4);
+        usleep(200000);
+        t0 = tu_now_ms();
+        send_simple(&c, PTYPE_CO_CANCEL, id, cflags[k]);
+        ck_assert_int_eq(recv_reply(&c, id, &r, 10000), 1);
+        ck_assert(!r.fault);
+        ck_assert_uint_eq(r.len, 8);
+        ck_assert_uint_eq(rd32(r.stub + 4), 1);        /* cancelled */
+        ck_assert_uint_ge(rd32(r.stub), 150);          /* elapsed_ms */
+        ck_assert_uint_lt(rd32(r.stub), 10000);
+        ck_assert_double_lt(tu_now_ms() - t0, 5000);
+        ck_assert_uint_eq(r.cancel_count, 1);
+        ck_assert(!(r.flags & PFC_PENDING_CANCEL));
+        reply_free(&r);
+    }
+    /* Timeout without cancel: result 0. */
+    call_u32(&c, 300, OP_ASYNC_WAIT, 50, &r);
+    ck_assert(!r.fault);
+    ck_assert_uint_eq(r.len, 8);
+    ck_assert_uint_eq(rd32(r.stub + 4), 0);
+    ck_assert_uint_ge(rd32(r.stub), 50);
+    reply_free(&r);
+    rc_close(&c);
+}
+END_TEST
+
+START_TEST(test_co_cancel_async_abort)
+{
+    struct rc c;
+    struct reply r;
+    uint8_t s[4];
+    struct req q = rq(1, OP_ASYNC_WAIT_ABORT);
+
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    le32(s, 20000);
+    send_request(&c, &q, s, 4);
+    usleep(200000);
+    send_simple(&c, PTYPE_CO_CANCEL, 1, PFC_FIRST_FRAG | PFC_LAST_FRAG);
+    ck_assert_int_eq(recv_reply(&c, 1, &r, 10000), 1);
+    ck_assert(r.fault);
+    ck_assert_uint_eq(r.status, NCA_S_FAULT_CANCEL);
+    ck_assert_uint_eq(r.cancel_count, 1);
+    reply_free(&r);
+    call_u32(&c, 2, OP_ASYNC_WAIT_ABORT, 50, &r);
+    ck_assert(!r.fault);
+    ck_assert_uint_eq(r.len, 4);
+    ck_assert_uint_eq(rd32(r.stub), 0);
+    reply_free(&r);
+    rc_close(&c);
+}
+END_TEST
+
+/* An outstanding asynchronous call whose connection goes: the call is
+ * orphaned (the routine's thread sees the cancel) and the server lives
+ * on; its answer is dropped.  Also an orphaned PDU. */
+START_TEST(test_async_lost_connection)
+{
+    uint32_t before[6], after[6];
+    struct rc c;
+    uint8_t s[4];
+    struct req q = rq(1, OP_ASYNC_WAIT);
+
+    for (int how = 0; how < 2; how++) {
+        stats_now(_i, before);
+        rc_open(&c, _i);
+        bind_ok(&c, 5840, 0);
+        le32(s, 20000);
+        q = rq((uint32_t)(1 + how), how ? OP_ASYNC_WAIT_ABORT : OP_ASYNC_WAIT);
+        send_request(&c, &q, s, 4);
+        usleep(200000);
+        if (how)
+            send_simple(&c, PTYPE_ORPHANED, q.call_id, PFC_FIRST_FRAG | PFC_LAST_FRAG);
+        else
+            rc_close(&c);
+        /* The driver thread sees the cancel and ends the call; only the
+         * GetStats call itself is current then. */
+        for (int i = 0; i < 250; i++) {
+            stats_now(_i, after);
+            if (after[ST_CANCELS] > before[ST_CANCELS] && after[ST_CURRENT] == 1)
+                break;
+            usleep(20000);
+        }
+        ck_assert_uint_eq(after[ST_CANCELS], before[ST_CANCELS] + 1);
+        ck_assert_uint_eq(after[ST_ORPHANS], before[ST_ORPHANS] + 1);
+        ck_assert_uint_eq(after[ST_CURRENT], 1);
+        if (how) {
+            /* The connection stays usable; the orphaned call's answer
+             * was dropped. */
+            struct reply r;
+
+            call_u32(&c, 10, OP_ASYNC_WAIT, 10, &r);
+            ck_assert(!r.fault);
+            reply_free(&r);
+            rc_close(&c);
+        }
+    }
+    assert_alive(_i);
+}
+END_TEST
+
 START_TEST(test_co_cancel_ignored)
 {
     struct rc c;
@@ -2219,6 +2344,9 @@ server_suite(void)
     tcase_add_loop_test(tc, test_co_cancel_wait, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_co_cancel_fault, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_co_cancel_ignored, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_co_cancel_async_wait, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_co_cancel_async_abort, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_async_lost_connection, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_pending_cancel_first_fragment, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_cancel_not_observed, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_orphaned_sleep, T_TCP, T_LRPC + 1);
@@ -2244,6 +2372,7 @@ main(void)
     SRunner *sr = srunner_create(server_suite());
     int failed;
 
+    srunner_add_suite(sr, server_async_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

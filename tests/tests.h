@@ -23,6 +23,8 @@ Suite *epm_suite(void);
 Suite *client_suite(void);   /* tests/check_rpc */
 Suite *cancel_suite(void);
 Suite *except_suite(void);
+Suite *async_suite(void);
+Suite *server_async_suite(void);   /* tests/check_server */
 
 /* testutil.c */
 /* Decodes a hex string (whitespace ignored) into a malloc'ed buffer;

@@ -63,6 +63,12 @@ enum {
     /* Seconds an idle worker thread lives above MinimumCallThreads
      * (default 30, at least 1). */
     RPCRT_OPT_WORKER_IDLE_TIMEOUT = 6,
+    /* Most worker threads at once (default 0: no limit of its own, calls
+     * are bounded by MaxCalls).  Calls beyond the workers wait in the run
+     * queue, which MaxCalls bounds.  With asynchronous calls (rpcasync.h),
+     * which hold no worker while outstanding, a few workers serve many
+     * calls. */
+    RPCRT_OPT_MAX_WORKER_THREADS = 7,
 };
 
 /* RPC_S_OK, or RPC_S_INVALID_ARG for an unknown option or a value out of
