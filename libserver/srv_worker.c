@@ -11,6 +11,16 @@
  * so the run queue never holds more than the limit: no unbounded queue.
  * RPCRT_OPT_MAX_WORKER_THREADS, when set, caps the threads below that;
  * queued calls then wait for a worker.
+ *
+ * The event loop (srv_io.c) is not a thread of its own but a role the pool
+ * threads take in turn (leader/followers): the thread running the loop
+ * keeps a complete request for itself when an idle thread is there to take
+ * the loop over, leaves the loop, hands it on and runs the routine -- so
+ * the thread that read a request runs it, with no hand-off in between, and
+ * writes its answer (srv_call_complete).  Without an idle thread the
+ * request goes to the run queue.  An idle thread a hand-off was promised to
+ * (loop_claims) does not take its idle exit, so the loop always finds a
+ * runner, also while every other thread blocks in a routine.
  */
 #include <errno.h>
 #include <signal.h>
