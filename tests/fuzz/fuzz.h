@@ -32,6 +32,8 @@ int fuzz_ndr_one(const uint8_t *data, size_t size);
 int fuzz_strbind_one(const uint8_t *data, size_t size);
 int fuzz_tower_one(const uint8_t *data, size_t size);
 int fuzz_epm_one(const uint8_t *data, size_t size);
+int fuzz_mgmt_one(const uint8_t *data, size_t size);
+int fuzz_conn_one(const uint8_t *data, size_t size);
 
 /* Upper bounds on input a target looks at.  They keep each run fast (the
  * decoders never see more than a PDU in one piece anyway) and are the
