@@ -58,6 +58,7 @@
 static int srv_closing_all;
 
 static void closed_all_check(void);
+static void timeout_log(const struct srv_conn *c);
 static void read_cb(struct bufferevent *bev, void *arg);
 static void write_cb(struct bufferevent *bev, void *arg);
 static void event_cb(struct bufferevent *bev, short what, void *arg);
@@ -149,6 +150,15 @@ srv_io_stop(void)
 }
 
 /* ---- listeners ---------------------------------------------------------- */
+
+static time_t
+mono_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
 
 static void
 peer_string(const struct srv_endpoint *ep, const struct sockaddr *sa,
@@ -250,6 +260,7 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
     if (o.bind_timeout > 0) {
         struct timeval tv = {(time_t)o.bind_timeout, 0};
         bufferevent_set_timeouts(c->bev, &tv, NULL);
+        c->bind_s = o.bind_timeout;
     }
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     c->next = srv.conns;
@@ -502,6 +513,8 @@ srv_io_set_read_timeout(struct srv_conn *c, unsigned seconds)
 
     if (c->bev != NULL)
         bufferevent_set_timeouts(c->bev, seconds > 0 ? &tv : NULL, NULL);
+    /* Called once bound: the idle timeout replaces the bind timeout. */
+    c->idle_s = seconds;
 }
 
 void
@@ -546,6 +559,24 @@ read_cb(struct bufferevent *bev, void *arg)
     struct evbuffer *in = bufferevent_get_input(bev);
 
     srv_conn_ref(c);            /* the PDU handler may close it */
+    if (c->partial_since != 0 && !c->closing) {
+        unsigned limit = c->bound ? c->idle_s : c->bind_s;
+
+        /* Bytes keep coming but the PDU never completes: the read
+         * timeout never fires for such a peer (one byte a second), this
+         * does. */
+        int running = 0;
+
+        /* A request still arriving does not count: its fragments are
+         * what trickles. */
+        for (const struct srv_call *k = c->calls; k != NULL; k = k->cnext)
+            running |= !atomic_load(&k->orphaned);
+        if (limit > 0 && mono_s() - c->partial_since >= (time_t)limit &&
+            !running) {
+            timeout_log(c);
+            srv_io_close(c, 0);
+        }
+    }
     while (!c->dead && !c->closing) {
         uint8_t hdr[RPC_HDR_LEN];
         uint16_t flen;
@@ -584,7 +615,10 @@ read_cb(struct bufferevent *bev, void *arg)
         evbuffer_remove(in, c->pdu, flen);
         atomic_fetch_add(&srv_stat_pkts_in, 1);
         srv_conn_pdu(c, c->pdu, flen);
+        c->partial_since = 0;
     }
+    if (!c->dead && c->partial_since == 0 && evbuffer_get_length(in) > 0)
+        c->partial_since = mono_s();
     srv_conn_unref(c);
 }
 
@@ -620,6 +654,19 @@ has_live_calls(const struct srv_conn *c)
 }
 
 static void
+timeout_log(const struct srv_conn *c)
+{
+    if (c->closing)
+        srv_log(RPCRT_LOG_INFO, "%s: output not drained, closing", c->peer);
+    else if (!c->bound)
+        srv_log(RPCRT_LOG_NOTICE, "%s: no bind in time (bind timeout), closing",
+                c->peer);
+    else
+        srv_log(RPCRT_LOG_NOTICE, "%s: idle for %u s (idle timeout), closing",
+                c->peer, c->idle_s);
+}
+
+static void
 event_cb(struct bufferevent *bev, short what, void *arg)
 {
     struct srv_conn *c = arg;
@@ -635,7 +682,7 @@ event_cb(struct bufferevent *bev, short what, void *arg)
         srv_log(RPCRT_LOG_INFO, "%s: %s", c->peer,
                 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
     else if (what & BEV_EVENT_TIMEOUT)
-        srv_log(RPCRT_LOG_INFO, "%s: timeout, closing", c->peer);
+        timeout_log(c);
     /* EOF, error or timeout: the connection is gone; its calls are
      * orphaned (C706 12.4: a lost connection ends its calls). */
     srv_io_close(c, 0);

@@ -973,6 +973,7 @@ START_TEST(test_conf_good)
                "max-request-size 2m\n"
                "idle-timeout 60\n"
                "bind-timeout 0\n"
+               "max-calls-per-connection 8\n"
                "shutdown-timeout 5\n"
                "pidfile /run/x.pid\n");
     conf_init(&c);
@@ -989,6 +990,7 @@ START_TEST(test_conf_good)
     ck_assert_uint_eq(c.max_request_size, 2ul * 1024 * 1024);
     ck_assert_uint_eq(c.idle_timeout, 60);
     ck_assert(c.bind_timeout_set && c.bind_timeout == 0);
+    ck_assert(c.max_conn_calls_set && c.max_conn_calls == 8);
     ck_assert_uint_eq(c.shutdown_timeout, 5);
     ck_assert_str_eq(c.pidfile, "/run/x.pid");
     conf_free(&c);
@@ -1023,6 +1025,14 @@ START_TEST(test_conf_errors)
         {"shutdown-timeout 3601\n", "shutdown-timeout 3601"},
         {"module-dir relative/dir\n", "absolute path"},
         {"module ./x.so\n", "absolute path or a name"},
+        /* Modules load only from what the file names (issue 7). */
+        {"module ../x.so\n", "absolute path or a name"},
+        {"module ..\n", "absolute path or a name"},
+        {"module .hidden\n", "absolute path or a name"},
+        {"module /usr/lib/rpcrt/../../../tmp/x.so\n", "\"..\" not allowed"},
+        {"module-dir /usr/lib/rpcrt/modules/..\n", "\"..\" not allowed"},
+        {"max-calls-per-connection -1\n", "max-calls-per-connection -1"},
+        {"max-calls-per-connection 1\nmax-calls-per-connection 1\n", "given twice"},
         {"pidfile x.pid\n", "absolute path"},
         {"user \"open\n", "unterminated quote"},
         {"bind-timeout 1\nbind-timeout 2\n", "given twice"},
