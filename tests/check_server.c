@@ -1945,6 +1945,12 @@ START_TEST(test_api_protseqs)
                      RPC_S_INVALID_ENDPOINT_FORMAT);
     ck_assert_int_eq(RpcServerUseProtseqEpA((RPC_CSTR)"ncalrpc", 10, (RPC_CSTR)"a/b", NULL),
                      RPC_S_INVALID_ENDPOINT_FORMAT);
+    ck_assert_int_eq(RpcServerUseProtseqEpA((RPC_CSTR)"ncalrpc", 10, (RPC_CSTR)"..", NULL),
+                     RPC_S_INVALID_ENDPOINT_FORMAT);
+    ck_assert_int_eq(RpcServerUseProtseqEpA((RPC_CSTR)"ncalrpc", 10, (RPC_CSTR)"/tmp/x", NULL),
+                     RPC_S_INVALID_ENDPOINT_FORMAT);
+    ck_assert_int_eq(RpcrtServerUseEndpoint((RPC_CSTR)"ncalrpc:[../evil]", 10, NULL),
+                     RPC_S_INVALID_ENDPOINT_FORMAT);
 
     /* A stale socket file (nobody listening) is replaced. */
     snprintf(path, sizeof(path), "%s/stale", api_dir);
