@@ -3,7 +3,7 @@
  *
  * Each fuzz_*.c file is compiled twice: once as a libFuzzer target (its
  * entry point is LLVMFuzzerTestOneInput) and once into fuzz_smoke, the
- * deterministic driver make check runs, with -DFUZZ_SMOKE.  There the four
+ * deterministic driver make check runs, with -DFUZZ_SMOKE.  There the
  * entry points need distinct names, so FUZZ_ENTRY(pdu) becomes
  * fuzz_pdu_one.  The target code itself is the same in both builds.
  */
