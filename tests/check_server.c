@@ -2487,7 +2487,7 @@ START_TEST(test_hostile_call_id_reuse)
 
     rc_open(&c, _i);
     bind_mpx(&c);
-    le32(s, 1500);
+    le32(s, 3000);                  /* still running when 5 comes again */
     q = rq(5, OP_SLEEP);
     send_request(&c, &q, s, 4);
     q = rq(6, OP_STATS);            /* another id: runs alongside */
@@ -2700,10 +2700,13 @@ START_TEST(test_hostile_2000_idle)
     }
     assert_alive(_i);
     bystander_check(&b, 9);
-    /* They are all still open (nothing was closed to make room). */
+    /* The bound ones are all still open: nothing was closed to make
+     * room.  (The others are left to the 30 s bind timeout, which a slow
+     * machine may reach.) */
     for (int i = 0; i < IDLE_CONNS; i++) {
         struct pollfd pfd = {fds[i], POLLIN, 0};
-        ck_assert_int_eq(poll(&pfd, 1, 0), 0);
+        if (i % 2 == 0)
+            ck_assert_msg(poll(&pfd, 1, 0) == 0, "bound connection %d closed", i);
         close(fds[i]);
     }
     free(fds);
