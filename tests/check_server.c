@@ -2275,6 +2275,62 @@ START_TEST(test_hostile_drep)
 }
 END_TEST
 
+/* Reserved and misplaced pfc_flags: a bind's flags are ignored (as
+ * Windows does); PFC_RESERVED_1 or PFC_DID_NOT_EXECUTE on a request, and
+ * PFC_RESERVED_1 on a co_cancel, are protocol errors (fault, close). */
+static void
+patch_flags(uint8_t *b, size_t n, int flags)
+{
+    (void)n;
+    b[3] = (uint8_t)(b[3] | flags);
+}
+
+START_TEST(test_hostile_reserved_flags)
+{
+    static const struct {
+        uint8_t ptype;
+        int flags;
+    } bad[] = {
+        {PTYPE_REQUEST, PFC_RESERVED_1},
+        {PTYPE_REQUEST, PFC_DID_NOT_EXECUTE},
+        {PTYPE_CO_CANCEL, PFC_RESERVED_1},
+    };
+    RPC_SYNTAX_IDENTIFIER ndr;
+    struct rpc_ctx_elem ctx;
+    struct rpc_pdu p;
+    struct rc b, c;
+    struct msg m;
+    struct reply r;
+    struct req q = rq(2, OP_STATS);
+
+    bystander_open(&b, _i);
+    rc_open(&c, _i);
+    bind_pdu(&p, &ctx, &ndr);
+    send_patched(&c, &p, patch_flags, PFC_RESERVED_1 | PFC_MAYBE | PFC_DID_NOT_EXECUTE);
+    ck_assert_int_eq(rc_recv(&c, &m, 10000), 1);
+    ck_assert_uint_eq(m.p.hdr.ptype, PTYPE_BIND_ACK);
+    msg_free(&m);
+    call(&c, &q, NULL, 0, &r);
+    ck_assert(!r.fault);
+    reply_free(&r);
+    rc_close(&c);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rc_open(&c, _i);
+        bind_ok(&c, 5840, 0);
+        rpc_pdu_init(&p, bad[i].ptype, 70);
+        if (bad[i].ptype == PTYPE_REQUEST)
+            p.u.request.opnum = OP_STATS;
+        send_patched(&c, &p, patch_flags, bad[i].flags);
+        m = expect_fault(&c, 70, NCA_S_PROTO_ERROR);
+        msg_free(&m);
+        rc_expect_closed(&c, 10000);
+        rc_close(&c);
+    }
+    assert_alive(_i);
+    bystander_check(&b, 3);
+}
+END_TEST
+
 /* auth_length larger than the PDU (and than the PDU less its headers):
  * bind_nak before the bind, fault after it, a close either way. */
 START_TEST(test_hostile_auth_length)
@@ -2975,6 +3031,7 @@ server_suite(void)
     tcase_add_checked_fixture(tc, setup_default, teardown_server);
     tcase_add_loop_test(tc, test_hostile_drep, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_hostile_auth_length, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_hostile_reserved_flags, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_hostile_alloc_hint, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_hostile_255_contexts, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_hostile_call_id_reuse, T_TCP, T_LRPC + 1);
