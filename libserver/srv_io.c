@@ -551,6 +551,26 @@ srv_io_close(struct srv_conn *c, int flush)
     closed_all_check();
 }
 
+/* Bytes keep coming but the next PDU never completes (a peer sending a
+ * byte a second): the read timeout, which every byte restarts, never
+ * fires for it.  Such a connection is closed once its PDU has been
+ * incomplete for the bind timeout (before the bind) or the idle timeout
+ * (after it, while no call runs: a request still arriving does not
+ * count, its fragments are what trickles). */
+static int
+trickled_too_long(const struct srv_conn *c)
+{
+    unsigned limit = c->bound ? c->idle_s : c->bind_s;
+
+    if (c->partial_since == 0 || c->closing || limit == 0 ||
+        mono_s() - c->partial_since < (time_t)limit)
+        return 0;
+    for (const struct srv_call *k = c->calls; k != NULL; k = k->cnext)
+        if (!atomic_load(&k->orphaned))
+            return 0;
+    return 1;
+}
+
 /* C706 12.6.1 framing; see the file comment. */
 static void
 read_cb(struct bufferevent *bev, void *arg)
@@ -559,23 +579,9 @@ read_cb(struct bufferevent *bev, void *arg)
     struct evbuffer *in = bufferevent_get_input(bev);
 
     srv_conn_ref(c);            /* the PDU handler may close it */
-    if (c->partial_since != 0 && !c->closing) {
-        unsigned limit = c->bound ? c->idle_s : c->bind_s;
-
-        /* Bytes keep coming but the PDU never completes: the read
-         * timeout never fires for such a peer (one byte a second), this
-         * does. */
-        int running = 0;
-
-        /* A request still arriving does not count: its fragments are
-         * what trickles. */
-        for (const struct srv_call *k = c->calls; k != NULL; k = k->cnext)
-            running |= !atomic_load(&k->orphaned);
-        if (limit > 0 && mono_s() - c->partial_since >= (time_t)limit &&
-            !running) {
-            timeout_log(c);
-            srv_io_close(c, 0);
-        }
+    if (trickled_too_long(c)) {
+        timeout_log(c);
+        srv_io_close(c, 0);
     }
     while (!c->dead && !c->closing) {
         uint8_t hdr[RPC_HDR_LEN];
@@ -635,6 +641,9 @@ write_cb(struct bufferevent *bev, void *arg)
     }
     if (c->reading_paused && left <= OUT_RESUME) {
         c->reading_paused = 0;
+        /* We stopped reading, not the peer: its PDU's clock restarts. */
+        if (c->partial_since != 0)
+            c->partial_since = mono_s();
         bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
         bufferevent_enable(bev, EV_READ);
     }

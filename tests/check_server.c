@@ -3029,6 +3029,7 @@ server_suite(void)
      * fresh client's call and a bystander connection's call. */
     tc = tcase_create("hostile");
     tcase_add_checked_fixture(tc, setup_default, teardown_server);
+    tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_hostile_drep, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_hostile_auth_length, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_hostile_reserved_flags, T_TCP, T_LRPC + 1);
@@ -3041,22 +3042,26 @@ server_suite(void)
 
     tc = tcase_create("slow");
     tcase_add_checked_fixture(tc, setup_timeouts, teardown_server);
+    tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_hostile_slow_peer, T_TCP, T_LRPC + 1);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("many");
     tcase_add_checked_fixture(tc, setup_many, teardown_server);
+    tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_hostile_2000_idle, T_TCP, T_LRPC + 1);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("conn-limits");
     tcase_add_checked_fixture(tc, setup_limits, teardown_server);
+    tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_limit_max_connections, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_limit_max_calls_per_connection, T_TCP, T_LRPC + 1);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("blocked");
     tcase_add_checked_fixture(tc, setup_three, teardown_server);
+    tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_fault_blocked_routine, T_TCP, T_LRPC + 1);
     suite_add_tcase(s, tc);
 
