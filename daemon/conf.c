@@ -10,6 +10,7 @@
  *   user NAME             the user to run as after binding (root only)
  *   log-level LEVEL       err, warning, notice, info, debug
  *   max-connections N     max-request-size BYTES[k|m|g]
+ *   max-calls-per-connection N
  *   idle-timeout S        bind-timeout S        shutdown-timeout S
  *   pidfile PATH
  *
@@ -81,6 +82,17 @@ conf_check_binding(const char *s, char *err, size_t errlen)
         r = 0;
     proto_strbinding_clear(&b);
     return r;
+}
+
+/* A ".." path component: modules load only from what the file names,
+ * not from wherever a relative step leads. */
+static int
+has_dotdot(const char *p)
+{
+    for (const char *q = p; (q = strstr(q, "..")) != NULL; q += 2)
+        if ((q == p || q[-1] == '/') && (q[2] == '\0' || q[2] == '/'))
+            return 1;
+    return 0;
 }
 
 /* A decimal number in [min, max], with an optional k/m/g multiplier when
@@ -219,9 +231,13 @@ conf_line(struct rpcd_conf *c, char *line, char *err, size_t errlen)
     }
     if (strcmp(k, "module") == 0) {
         /* A path is absolute (the daemon runs in /); a bare name is
-         * looked up in the module-dirs. */
-        if (strchr(v, '/') != NULL && v[0] != '/') {
+         * looked up in the module-dirs, and may not climb out of them. */
+        if ((strchr(v, '/') != NULL && v[0] != '/') || v[0] == '.') {
             snprintf(err, errlen, "module %s: an absolute path or a name expected", v);
+            return -1;
+        }
+        if (has_dotdot(v)) {
+            snprintf(err, errlen, "module %s: \"..\" not allowed", v);
             return -1;
         }
         return list_add(c->modules, &c->nmodules, v, "module", err, errlen);
@@ -229,6 +245,10 @@ conf_line(struct rpcd_conf *c, char *line, char *err, size_t errlen)
     if (strcmp(k, "module-dir") == 0) {
         if (v[0] != '/') {
             snprintf(err, errlen, "module-dir %s: an absolute path expected", v);
+            return -1;
+        }
+        if (has_dotdot(v)) {
+            snprintf(err, errlen, "module-dir %s: \"..\" not allowed", v);
             return -1;
         }
         return list_add(c->module_dirs, &c->nmodule_dirs, v, "module-dir",
@@ -256,6 +276,19 @@ conf_line(struct rpcd_conf *c, char *line, char *err, size_t errlen)
             return -1;
         }
         c->log_level = l;
+        return 0;
+    }
+    if (strcmp(k, "max-calls-per-connection") == 0) {
+        if (c->max_conn_calls_set) {
+            snprintf(err, errlen, "%s given twice", k);
+            return -1;
+        }
+        if (parse_num(v, 0, 1000000, 0, &n) != 0) {
+            snprintf(err, errlen, "%s %s: a number from 0 to 1000000 expected", k, v);
+            return -1;
+        }
+        c->max_conn_calls = n;
+        c->max_conn_calls_set = 1;
         return 0;
     }
     if (strcmp(k, "max-connections") == 0 || strcmp(k, "max-request-size") == 0) {

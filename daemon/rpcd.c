@@ -187,6 +187,10 @@ apply_limits(const struct rpcd_conf *c)
     if (c->bind_timeout_set &&
         (st = RpcrtServerSetOption(RPCRT_OPT_BIND_TIMEOUT, c->bind_timeout)) != RPC_S_OK)
         log_warnx("bind-timeout: %s", log_status(st, sb, sizeof(sb)));
+    if (c->max_conn_calls_set &&
+        (st = RpcrtServerSetOption(RPCRT_OPT_MAX_CALLS_PER_CONNECTION,
+                                   c->max_conn_calls)) != RPC_S_OK)
+        log_warnx("max-calls-per-connection: %s", log_status(st, sb, sizeof(sb)));
 }
 
 static int

@@ -78,6 +78,8 @@ struct rpcd_conf {
     unsigned long bind_timeout;
     unsigned long shutdown_timeout;
     int idle_timeout_set, bind_timeout_set, shutdown_timeout_set;
+    unsigned long max_conn_calls;    /* max-calls-per-connection */
+    int max_conn_calls_set;
 };
 
 /* Defaults used when no file sets a value. */

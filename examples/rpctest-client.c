@@ -2,7 +2,9 @@
  * examples/rpctest-client.c -- a small client of the rpctest interface
  * through the public API: string binding -> binding handle -> calls.
  *
- *   rpctest-client BINDING echo SIZE      Echo SIZE bytes, check them
+ *   rpctest-client BINDING echo SIZE [COUNT]
+ *                                         Echo SIZE bytes, check them;
+ *                                         COUNT times on one binding
  *   rpctest-client BINDING stats          print the server's counters
  *   rpctest-client BINDING sleep MS       Sleep on the server
  *   rpctest-client BINDING fault STATUS   ask for a fault, print the status
@@ -32,7 +34,7 @@ fail(const char *what, RPC_STATUS st)
 static int
 usage(void)
 {
-    fprintf(stderr, "usage: rpctest-client BINDING echo SIZE|stats|sleep MS|"
+    fprintf(stderr, "usage: rpctest-client BINDING echo SIZE [COUNT]|stats|sleep MS|"
                     "fault STATUS|selftest\n");
     return 2;
 }
@@ -49,20 +51,26 @@ main(int argc, char **argv)
     if ((st = RpcBindingFromStringBinding((RPC_CSTR)argv[1], &h)) != RPC_S_OK)
         return fail("RpcBindingFromStringBinding", st);
 
-    if (strcmp(argv[2], "echo") == 0 && argc == 4) {
+    if (strcmp(argv[2], "echo") == 0 && (argc == 4 || argc == 5)) {
         uint32_t n = (uint32_t)strtoul(argv[3], NULL, 0);
+        unsigned long count = argc == 5 ? strtoul(argv[4], NULL, 0) : 1, k;
         uint8_t *in = malloc(n ? n : 1), *out = malloc(n ? n : 1);
         int32_t ret = -1;
         if (in == NULL || out == NULL)
             return fail("malloc", RPC_S_OUT_OF_MEMORY);
         for (uint32_t i = 0; i < n; i++)
             in[i] = (uint8_t)(i * 7 + 3);
-        if ((st = rpctest_echo(h, in, n, out, &ret)) != RPC_S_OK)
-            rc = fail("Echo", st);
-        else if (memcmp(in, out, n) != 0 || ret != 0)
-            rc = fail("Echo returned other bytes", RPC_X_BAD_STUB_DATA);
-        else
+        for (k = 0; k < count && rc == 0; k++) {
+            memset(out, 0, n);
+            if ((st = rpctest_echo(h, in, n, out, &ret)) != RPC_S_OK)
+                rc = fail("Echo", st);
+            else if (memcmp(in, out, n) != 0 || ret != 0)
+                rc = fail("Echo returned other bytes", RPC_X_BAD_STUB_DATA);
+        }
+        if (rc == 0 && count == 1)
             printf("echo %u bytes ok\n", n);
+        else if (rc == 0)
+            printf("echo %u bytes ok, %lu calls\n", n, count);
         free(in);
         free(out);
     } else if (strcmp(argv[2], "stats") == 0) {

@@ -35,6 +35,7 @@ usage(FILE *f)
         "usage: rpctest-server [--listen BINDING]... [--max-calls N]\n"
         "                      [--min-threads N] [--max-threads N]\n"
         "                      [--max-request BYTES]\n"
+        "                      [--option NAME=VALUE]...\n"
         "                      [--allow-remote-stop] [--verbose]\n"
         "\n"
         "  --listen BINDING     endpoint to serve, e.g. ncacn_ip_tcp:127.0.0.1[0]\n"
@@ -45,6 +46,9 @@ usage(FILE *f)
         "  --max-threads N      most worker threads (default: no limit but\n"
         "                       --max-calls; asynchronous calls hold none)\n"
         "  --max-request BYTES  largest request accepted (default 64 MiB)\n"
+        "  --option NAME=VALUE  a runtime limit (RpcrtServerSetOption): NAME is\n"
+        "                       max-connections, bind-timeout, idle-timeout or\n"
+        "                       max-calls-per-connection\n"
         "  --allow-remote-stop  let mgmt stop_server_listening stop the server\n"
         "  --verbose            runtime messages on stderr\n"
         "  --help               this text\n",
@@ -72,6 +76,37 @@ parse_uint(const char *s, unsigned *out)
     return 0;
 }
 
+/* --option NAME=VALUE. */
+static int
+set_option(const char *arg)
+{
+    static const struct {
+        const char *name;
+        unsigned int opt;
+    } names[] = {
+        {"max-connections", RPCRT_OPT_MAX_CONNECTIONS},
+        {"bind-timeout", RPCRT_OPT_BIND_TIMEOUT},
+        {"idle-timeout", RPCRT_OPT_IDLE_TIMEOUT},
+        {"max-calls-per-connection", RPCRT_OPT_MAX_CALLS_PER_CONNECTION},
+        {"max-worker-threads", RPCRT_OPT_MAX_WORKER_THREADS},
+    };
+    const char *eq = strchr(arg, '=');
+    char *end;
+    unsigned long v;
+
+    if (eq == NULL)
+        return -1;
+    errno = 0;
+    v = strtoul(eq + 1, &end, 10);
+    if (errno != 0 || eq[1] == '\0' || *end != '\0')
+        return -1;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strlen(names[i].name) == (size_t)(eq - arg) &&
+            strncmp(arg, names[i].name, (size_t)(eq - arg)) == 0)
+            return RpcrtServerSetOption(names[i].opt, v) == RPC_S_OK ? 0 : -1;
+    return -1;
+}
+
 static void
 fail(const char *what, RPC_STATUS st)
 {
@@ -91,6 +126,7 @@ main(int argc, char **argv)
         {"max-threads", required_argument, NULL, 'w'},
         {"max-request", required_argument, NULL, 'r'},
         {"allow-remote-stop", no_argument, NULL, 'a'},
+        {"option", required_argument, NULL, 'o'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -142,6 +178,12 @@ main(int argc, char **argv)
             break;
         case 'a':
             RpcrtServerSetOption(RPCRT_OPT_ALLOW_REMOTE_STOP, 1);
+            break;
+        case 'o':
+            if (set_option(optarg) != 0) {
+                fprintf(stderr, "rpctest-server: bad --option: %s\n", optarg);
+                return 2;
+            }
             break;
         case 'v':
             RpcrtSetLogHandler(log_stderr, NULL, RPCRT_LOG_DEBUG);

@@ -49,6 +49,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <rpcrt/rpcdce.h>
 #include <rpcrt/rpcrt_ext.h>
@@ -92,6 +93,7 @@ struct srv_options {
     unsigned idle_timeout;           /* seconds, 0: none */
     unsigned worker_idle;            /* seconds */
     unsigned max_workers;            /* 0: no limit but MaxCalls */
+    unsigned max_conn_calls;         /* calls in progress per connection, 0: no limit */
     int allow_remote_stop;
 };
 
@@ -195,6 +197,12 @@ struct srv_conn {
                                       * to unlink answered ones) */
     char peer[96];                   /* the client, as a string binding */
     struct srv_conninfo info;        /* info.id 0: never announced */
+    /* The bind and idle timeouts (seconds, 0: none).  The read event's
+     * timeout catches a silent peer; a peer that trickles bytes without
+     * completing a PDU is closed once a PDU has been incomplete that long
+     * (partial_since: CLOCK_MONOTONIC seconds, 0: none). */
+    unsigned bind_s, idle_s;
+    time_t partial_since;
 };
 
 /* A call.  Fields above `cancels` are written by the I/O thread before
@@ -215,6 +223,7 @@ struct srv_call {
     int lrpc;                        /* came over ncalrpc */
     uint16_t max_xmit;               /* fragment size for the answer */
     size_t limit;                    /* reassembly cap */
+    unsigned conn_calls_max;         /* RPCRT_OPT_MAX_CALLS_PER_CONNECTION */
     uint8_t *req;                    /* reassembled request stub */
     size_t req_len, req_cap;
     uint8_t *reply;                  /* I_RpcGetBuffer's buffer */

@@ -184,6 +184,7 @@ call_new(struct srv_conn *c, const struct rpc_pdu *p, const struct srv_pctx *ctx
     k->iface = srv_if_find(&ctx->abstract);
     srv_options_get(&o);
     k->limit = o.max_request;
+    k->conn_calls_max = o.max_conn_calls;
     if (k->iface != NULL && k->iface->max_rpc_size != 0 && !k->lrpc &&
         k->iface->max_rpc_size < k->limit)
         k->limit = k->iface->max_rpc_size;
@@ -265,6 +266,23 @@ dispatch(struct srv_conn *c, struct srv_call *k)
         srv_call_free(k);
         return;
     }
+    if (k->conn_calls_max != 0) {
+        /* RPCRT_OPT_MAX_CALLS_PER_CONNECTION: one multiplexed connection
+         * may not take every worker.  Orphaned calls no longer count. */
+        unsigned n = 0;
+
+        for (const struct srv_call *o = c->calls; o != NULL; o = o->cnext)
+            n += !atomic_load(&o->orphaned) && !atomic_load(&o->answered);
+        if (n >= k->conn_calls_max) {
+            srv_log(RPCRT_LOG_NOTICE, "%s: call %u refused: %u calls in "
+                    "progress on the connection (max calls per connection)",
+                    c->peer, (unsigned)k->call_id, n);
+            srv_conn_fault(c, k->call_id, k->cont_id, NCA_S_SERVER_TOO_BUSY,
+                           PFC_DID_NOT_EXECUTE, 0);
+            srv_call_free(k);
+            return;
+        }
+    }
     k->max_xmit = c->max_xmit;
     if (I_RpcrtHandleInit(&k->h, RPC_HANDLE_SERVER_CALL, &call_ops) != RPC_S_OK) {
         srv_conn_fault(c, k->call_id, k->cont_id,
@@ -340,6 +358,9 @@ srv_call_request(struct srv_conn *c, const struct rpc_pdu *p)
         }
         if (!(flags & PFC_LAST_FRAG) && q->alloc_hint > k->limit) {
             /* The client announces more than we take. */
+            srv_log(RPCRT_LOG_NOTICE, "%s: request of %lu bytes announced, "
+                    "over %zu (max request size), closing", c->peer,
+                    (unsigned long)q->alloc_hint, k->limit);
             srv_conn_fault(c, id, q->cont_id,
                            proto_nca_from_status(RPC_S_ACCESS_DENIED), 0, 1);
             srv_call_free(k);
@@ -360,8 +381,8 @@ srv_call_request(struct srv_conn *c, const struct rpc_pdu *p)
         }
     }
     if (q->stub_len > k->limit - k->req_len) {
-        srv_log(RPCRT_LOG_NOTICE, "%s: request over %zu bytes, closing",
-                c->peer, k->limit);
+        srv_log(RPCRT_LOG_NOTICE, "%s: request over %zu bytes (max request "
+                "size), closing", c->peer, k->limit);
         srv_conn_fault(c, id, k->cont_id,
                        proto_nca_from_status(RPC_S_ACCESS_DENIED), 0, 1);
         return;                 /* the close frees c->frag */

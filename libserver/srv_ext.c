@@ -123,6 +123,12 @@ RpcrtServerSetOption(unsigned int Option, unsigned long Value)
         else
             srv.opt.max_workers = (unsigned)Value;
         break;
+    case RPCRT_OPT_MAX_CALLS_PER_CONNECTION:
+        if (Value > 1000000)
+            st = RPC_S_INVALID_ARG;
+        else
+            srv.opt.max_conn_calls = (unsigned)Value;
+        break;
     default:
         st = RPC_S_INVALID_ARG;
         break;
@@ -147,6 +153,7 @@ RpcrtServerInqOption(unsigned int Option, unsigned long *Value)
     case RPCRT_OPT_ALLOW_REMOTE_STOP:   *Value = (unsigned long)o.allow_remote_stop; break;
     case RPCRT_OPT_WORKER_IDLE_TIMEOUT: *Value = o.worker_idle; break;
     case RPCRT_OPT_MAX_WORKER_THREADS:  *Value = o.max_workers; break;
+    case RPCRT_OPT_MAX_CALLS_PER_CONNECTION: *Value = o.max_conn_calls; break;
     default:
         return RPC_S_INVALID_ARG;
     }

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -63,6 +64,7 @@
 static int srv_closing_all;
 
 static void closed_all_check(void);
+static void timeout_log(const struct srv_conn *c);
 static void read_cb(evutil_socket_t fd, short what, void *arg);
 static void write_cb(evutil_socket_t fd, short what, void *arg);
 static void read_arm(struct srv_conn *c);
@@ -158,6 +160,15 @@ srv_io_stop(void)
 }
 
 /* ---- listeners ---------------------------------------------------------- */
+
+static time_t
+mono_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
 
 static void
 peer_string(const struct srv_endpoint *ep, const struct sockaddr *sa,
@@ -262,6 +273,7 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
     }
     conn_info(c, ep, fd, sa, salen);
     c->read_timeout = o.bind_timeout;
+    c->bind_s = o.bind_timeout;
     read_arm(c);
     c->next = srv.conns;
     if (srv.conns != NULL)
@@ -577,6 +589,8 @@ void
 srv_io_set_read_timeout(struct srv_conn *c, unsigned seconds)
 {
     c->read_timeout = seconds;
+    /* Called once bound: the idle timeout replaces the bind timeout. */
+    c->idle_s = seconds;
     if (!c->dead && !c->closing && !c->reading_paused && c->rev != NULL)
         read_arm(c);
 }
@@ -656,6 +670,39 @@ has_live_calls(const struct srv_conn *c)
     return 0;
 }
 
+/* Bytes keep coming but the next PDU never completes (a peer sending a
+ * byte a second): the read timeout, which every byte restarts, never
+ * fires for it.  Such a connection is closed once its PDU has been
+ * incomplete for the bind timeout (before the bind) or the idle timeout
+ * (after it, while no call runs: a request still arriving does not
+ * count, its fragments are what trickles). */
+static int
+trickled_too_long(const struct srv_conn *c)
+{
+    unsigned limit = c->bound ? c->idle_s : c->bind_s;
+
+    if (c->partial_since == 0 || c->closing || limit == 0 ||
+        mono_s() - c->partial_since < (time_t)limit)
+        return 0;
+    for (const struct srv_call *k = c->calls; k != NULL; k = k->cnext)
+        if (!atomic_load(&k->orphaned) && !atomic_load(&k->answered))
+            return 0;
+    return 1;
+}
+
+static void
+timeout_log(const struct srv_conn *c)
+{
+    if (c->closing)
+        srv_log(RPCRT_LOG_INFO, "%s: output not drained, closing", c->peer);
+    else if (!c->bound)
+        srv_log(RPCRT_LOG_NOTICE, "%s: no bind in time (bind timeout), closing",
+                c->peer);
+    else
+        srv_log(RPCRT_LOG_NOTICE, "%s: idle for %u s (idle timeout), closing",
+                c->peer, c->idle_s);
+}
+
 /* The input buffer: small while a connection idles (its RSS is what
  * 10,000 idle connections cost), grown for large PDUs and bulk transfers
  * up to IN_MAX, shrunk back once empty. */
@@ -713,10 +760,13 @@ frame(struct srv_conn *c)
         }
         atomic_fetch_add(&srv_stat_pkts_in, 1);
         srv_conn_pdu(c, p, flen);
+        c->partial_since = 0;
         off += flen;
     }
     if (c->dead)
         return -1;
+    if (c->in_len > off && c->partial_since == 0)
+        c->partial_since = mono_s();
     if (off > 0) {
         c->in_len -= off;
         if (c->in_len > 0)
@@ -733,7 +783,7 @@ read_cb(evutil_socket_t fd, short what, void *arg)
     if (what & EV_TIMEOUT) {
         if (!c->closing && has_live_calls(c))
             return;         /* silence during a long call is no idleness */
-        srv_log(RPCRT_LOG_INFO, "%s: timeout, closing", c->peer);
+        timeout_log(c);
         srv_io_close(c, 0);
         return;
     }
@@ -741,6 +791,10 @@ read_cb(evutil_socket_t fd, short what, void *arg)
     /* Calls answered since the last read leave the connection first:
      * the next request may reuse their call_id. */
     srv_call_reap(c);
+    if (trickled_too_long(c)) {
+        timeout_log(c);
+        srv_io_close(c, 0);
+    }
     for (int rounds = 0; rounds < 16 && !c->dead && !c->closing; rounds++) {
         size_t space;
         ssize_t n;
@@ -807,6 +861,7 @@ write_cb(evutil_socket_t fd, short what, void *arg)
 
     if (what & EV_TIMEOUT) {
         /* A closing connection that could not drain in time. */
+        timeout_log(c);
         srv_io_close(c, 0);
         return;
     }
@@ -864,6 +919,9 @@ write_cb(evutil_socket_t fd, short what, void *arg)
     }
     if (c->reading_paused && left <= OUT_RESUME) {
         c->reading_paused = 0;
+        /* We stopped reading, not the peer: its PDU's clock restarts. */
+        if (c->partial_since != 0)
+            c->partial_since = mono_s();
         read_arm(c);
     }
 }

@@ -28,9 +28,7 @@
 #include <string.h>
 
 #include "libserver/srv.h"
-
-/* C706 Appendix Q: rpc_c_stats_calls_in .. rpc_c_stats_pkts_out. */
-#define MGMT_STATS_COUNT 4
+#include "proto/mgmt.h"
 
 atomic_ulong srv_stat_calls_in, srv_stat_pkts_in, srv_stat_pkts_out;
 
@@ -71,33 +69,34 @@ static void
 mgmt_inq_if_ids(PRPC_MESSAGE m)
 {
     RPC_IF_ID_VECTOR *v = NULL;
+    struct mgmt_if_ids out;
     struct ndr_cursor w;
     RPC_STATUS st;
-    int r = 0;
+    int r;
 
     if ((st = srv_inq_if_ids(&v)) != RPC_S_OK)
         RpcRaiseException(st);
-    if (ndr_init_write(&w, 64, DREP_LE) != 0) {
+    memset(&out, 0, sizeof(out));
+    out.vector_present = 1;
+    out.count = (uint32_t)v->Count;
+    out.status = RPC_S_OK;
+    if (v->Count > 0 && (out.ids = calloc(v->Count, sizeof(*out.ids))) == NULL) {
         RpcIfIdVectorFree(&v);
         RpcRaiseException(RPC_S_OUT_OF_MEMORY);
     }
-    /* [out] rpc_if_id_vector_t **: the full pointer's referent, then the
-     * conformant struct (max_count hoisted in front, C706 14.3.7.1), its
-     * array of pointers, then their referents (14.3.12.3). */
-    if ((r = ndr_put_ptr(&w, v)) == 0 &&
-        (r = ndr_put_u32(&w, (uint32_t)v->Count)) == 0 &&
-        (r = ndr_put_u32(&w, (uint32_t)v->Count)) == 0) {
-        for (unsigned long i = 0; i < v->Count && r == 0; i++)
-            r = ndr_put_ptr(&w, v->IfId[i]);
-        for (unsigned long i = 0; i < v->Count && r == 0; i++) {
-            if ((r = ndr_put_uuid(&w, &v->IfId[i]->Uuid)) == 0 &&
-                (r = ndr_put_u16(&w, v->IfId[i]->VersMajor)) == 0)
-                r = ndr_put_u16(&w, v->IfId[i]->VersMinor);
-        }
+    for (unsigned long i = 0; i < v->Count; i++) {
+        out.ids[i].present = 1;
+        out.ids[i].uuid = v->IfId[i]->Uuid;
+        out.ids[i].vers_major = v->IfId[i]->VersMajor;
+        out.ids[i].vers_minor = v->IfId[i]->VersMinor;
     }
     RpcIfIdVectorFree(&v);
-    if (r == 0)
-        r = ndr_put_u32(&w, RPC_S_OK);
+    if (ndr_init_write(&w, 64, DREP_LE) != 0) {
+        mgmt_if_ids_clear(&out);
+        RpcRaiseException(RPC_S_OUT_OF_MEMORY);
+    }
+    r = mgmt_if_ids_reply_encode(&w, &out);
+    mgmt_if_ids_clear(&out);
     check(&w, r);
     reply(m, &w);
 }
@@ -110,7 +109,7 @@ mgmt_inq_stats(PRPC_MESSAGE m)
     int r;
 
     ndr_init_read(&c, m->Buffer, m->BufferLength, (uint8_t)(m->DataRepresentation & 0xff));
-    if (ndr_get_u32(&c, &count) != 0)
+    if (mgmt_inq_stats_req_decode(&c, &count) != 0)
         RpcRaiseException(RPC_X_BAD_STUB_DATA);
     if (count > MGMT_STATS_COUNT)
         count = MGMT_STATS_COUNT;
@@ -170,7 +169,7 @@ mgmt_inq_princ_name(PRPC_MESSAGE m)
     int r;
 
     ndr_init_read(&c, m->Buffer, m->BufferLength, (uint8_t)(m->DataRepresentation & 0xff));
-    if (ndr_get_u32(&c, &authn) != 0 || ndr_get_u32(&c, &size) != 0)
+    if (mgmt_inq_princ_name_req_decode(&c, &authn, &size) != 0)
         RpcRaiseException(RPC_X_BAD_STUB_DATA);
     (void)authn;
     begin_reply(&w);
@@ -259,9 +258,10 @@ srv_mgmt_remote_stop(RPC_BINDING_HANDLE b)
     uint32_t st;
     RPC_STATUS r;
 
-    if ((r = remote_call(b, 3, &m, &c)) != RPC_S_OK)
+    if ((r = remote_call(b, MGMT_OP_STOP_SERVER_LISTENING, &m, &c)) != RPC_S_OK)
         return r;
-    r = ndr_get_u32(&c, &st) == 0 ? status_of(st) : RPC_X_BAD_STUB_DATA;
+    r = mgmt_status_reply_decode(&c, &st) == 0 ? status_of(st)
+                                                : RPC_X_BAD_STUB_DATA;
     I_RpcFreeBuffer(&m);
     return r;
 }
@@ -274,9 +274,9 @@ srv_mgmt_remote_is_listening(RPC_BINDING_HANDLE b)
     uint32_t st, yes;
     RPC_STATUS r;
 
-    if ((r = remote_call(b, 2, &m, &c)) != RPC_S_OK)
+    if ((r = remote_call(b, MGMT_OP_IS_SERVER_LISTENING, &m, &c)) != RPC_S_OK)
         return r;
-    if (ndr_get_u32(&c, &st) != 0 || ndr_get_u32(&c, &yes) != 0)
+    if (mgmt_is_listening_reply_decode(&c, &st, &yes) != 0)
         r = RPC_X_BAD_STUB_DATA;
     else if (st != 0)
         r = status_of(st);
@@ -286,62 +286,35 @@ srv_mgmt_remote_is_listening(RPC_BINDING_HANDLE b)
     return r;
 }
 
-/* Interfaces a server may list in one answer. */
-#define MGMT_MAX_IF_IDS 4096u
-
 RPC_STATUS
 srv_mgmt_remote_inq_if_ids(RPC_BINDING_HANDLE b, RPC_IF_ID_VECTOR **out)
 {
+    struct mgmt_if_ids in;
     struct ndr_cursor c;
     RPC_IF_ID_VECTOR *v = NULL;
     RPC_MESSAGE m;
-    uint32_t ref, max, count, st, *refs = NULL;
     RPC_STATUS r;
 
-    if ((r = remote_call(b, 0, &m, &c)) != RPC_S_OK)
+    if ((r = remote_call(b, MGMT_OP_INQ_IF_IDS, &m, &c)) != RPC_S_OK)
         return r;
-    r = RPC_X_BAD_STUB_DATA;
-    if (ndr_get_ptr(&c, &ref) != 0)
-        goto out;
-    if (ref == 0) {
-        if (ndr_get_u32(&c, &st) == 0)
-            r = st != 0 ? status_of(st) : srv_if_id_vector_new(0, out);
-        goto out;
+    if (mgmt_if_ids_reply_decode(&c, &in) != 0) {
+        I_RpcFreeBuffer(&m);
+        return RPC_X_BAD_STUB_DATA;
     }
-    if (ndr_get_conformance(&c, &max, MGMT_MAX_IF_IDS) != 0 ||
-        ndr_get_u32(&c, &count) != 0 || count != max ||
-        ndr_check_elems(&c, count, 4) != 0)
-        goto out;
-    if ((refs = calloc(count ? count : 1, sizeof(*refs))) == NULL) {
-        r = RPC_S_OUT_OF_MEMORY;
-        goto out;
-    }
-    for (uint32_t i = 0; i < count; i++)
-        if (ndr_get_ptr(&c, &refs[i]) != 0)
-            goto out;
-    if ((r = srv_if_id_vector_new(count, &v)) != RPC_S_OK)
-        goto out;
-    r = RPC_X_BAD_STUB_DATA;
-    for (uint32_t i = 0; i < count; i++) {
-        if (refs[i] == 0)
-            continue;                        /* left nil */
-        if (ndr_get_uuid(&c, &v->IfId[i]->Uuid) != 0 ||
-            ndr_get_u16(&c, &v->IfId[i]->VersMajor) != 0 ||
-            ndr_get_u16(&c, &v->IfId[i]->VersMinor) != 0)
-            goto out;
-    }
-    if (ndr_get_u32(&c, &st) != 0)
-        goto out;
-    if (st != 0) {
-        r = status_of(st);
-        goto out;
-    }
-    *out = v;
-    v = NULL;
-    r = RPC_S_OK;
-out:
-    RpcIfIdVectorFree(&v);
-    free(refs);
     I_RpcFreeBuffer(&m);
+    if (in.status != 0)
+        r = status_of(in.status);
+    else if ((r = srv_if_id_vector_new(in.count, &v)) == RPC_S_OK) {
+        /* Null elements are left nil. */
+        for (uint32_t i = 0; i < in.count; i++) {
+            if (!in.ids[i].present)
+                continue;
+            v->IfId[i]->Uuid = in.ids[i].uuid;
+            v->IfId[i]->VersMajor = in.ids[i].vers_major;
+            v->IfId[i]->VersMinor = in.ids[i].vers_minor;
+        }
+        *out = v;
+    }
+    mgmt_if_ids_clear(&in);
     return r;
 }

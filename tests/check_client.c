@@ -209,6 +209,26 @@ START_TEST(test_binding_api)
                      RPC_S_INVALID_STRING_BINDING);
     ck_assert_int_eq(RpcBindingFromStringBinding(NULL, &h), RPC_S_INVALID_STRING_BINDING);
     ck_assert_ptr_null(h);
+    /* ncalrpc names cannot leave the socket directory (issue 7): refused
+     * when the binding is made, or at the latest by the call. */
+    {
+        static const char *const evil[] = {
+            "ncalrpc:[../rpctest]", "ncalrpc:[..]", "ncalrpc:[a/b]",
+            "ncalrpc:[/tmp/x]", "ncalrpc:[.hidden]",
+        };
+
+        for (size_t i = 0; i < sizeof(evil) / sizeof(evil[0]); i++) {
+            RPC_STATUS st = RpcBindingFromStringBinding(CS(evil[i]), &h);
+
+            if (st == RPC_S_OK) {
+                st = rpctest_sleep(h, 0, NULL);
+                RpcBindingFree(&h);
+            }
+            ck_assert_msg(st == RPC_S_INVALID_ENDPOINT_FORMAT,
+                          "%s: status %ld", evil[i], (long)st);
+        }
+        ck_assert_ptr_null(h);
+    }
 
     h = bind_to("ncacn_ip_tcp:127.0.0.1[135]");
     ck_assert_int_eq(RpcBindingToStringBinding(h, &s), RPC_S_OK);

@@ -973,6 +973,7 @@ START_TEST(test_conf_good)
                "max-request-size 2m\n"
                "idle-timeout 60\n"
                "bind-timeout 0\n"
+               "max-calls-per-connection 8\n"
                "shutdown-timeout 5\n"
                "pidfile /run/x.pid\n");
     conf_init(&c);
@@ -989,6 +990,7 @@ START_TEST(test_conf_good)
     ck_assert_uint_eq(c.max_request_size, 2ul * 1024 * 1024);
     ck_assert_uint_eq(c.idle_timeout, 60);
     ck_assert(c.bind_timeout_set && c.bind_timeout == 0);
+    ck_assert(c.max_conn_calls_set && c.max_conn_calls == 8);
     ck_assert_uint_eq(c.shutdown_timeout, 5);
     ck_assert_str_eq(c.pidfile, "/run/x.pid");
     conf_free(&c);
@@ -1023,6 +1025,14 @@ START_TEST(test_conf_errors)
         {"shutdown-timeout 3601\n", "shutdown-timeout 3601"},
         {"module-dir relative/dir\n", "absolute path"},
         {"module ./x.so\n", "absolute path or a name"},
+        /* Modules load only from what the file names (issue 7). */
+        {"module ../x.so\n", "absolute path or a name"},
+        {"module ..\n", "absolute path or a name"},
+        {"module .hidden\n", "absolute path or a name"},
+        {"module /usr/lib/rpcrt/../../../tmp/x.so\n", "\"..\" not allowed"},
+        {"module-dir /usr/lib/rpcrt/modules/..\n", "\"..\" not allowed"},
+        {"max-calls-per-connection -1\n", "max-calls-per-connection -1"},
+        {"max-calls-per-connection 1\nmax-calls-per-connection 1\n", "given twice"},
         {"pidfile x.pid\n", "absolute path"},
         {"user \"open\n", "unterminated quote"},
         {"bind-timeout 1\nbind-timeout 2\n", "given twice"},
@@ -1863,6 +1873,127 @@ START_TEST(test_ep_register_api)
 }
 END_TEST
 
+/* 500 towers (EPM_MAX_ENTS, the [range] of ept_insert and ept_map): 500
+ * entries in one ept_insert are taken, 501 are refused; ept_map with
+ * max_towers 500 returns them, 501 is refused; rpcd keeps serving. */
+START_TEST(test_500_towers)
+{
+    RPC_BINDING_HANDLE l = bind_lrpc(), h = bind_tcp();
+    struct epm_entry *e = calloc(501, sizeof(*e));
+    uint8_t (*tb)[512] = calloc(501, 512);
+    struct epm_map_resp resp;
+    struct rpc_tower t;
+    uint8_t *buf = NULL;
+    uint32_t status = 1;
+    RPC_STATUS st;
+
+    ck_assert_ptr_nonnull(e);
+    ck_assert_ptr_nonnull(tb);
+    for (unsigned i = 0; i < 501; i++)
+        entry_for(&e[i], tb[i], &t2_syntax, RPC_PROTSEQ_NCACN_IP_TCP,
+                  5000 + i, NULL, "t500");
+    {
+        /* 501: num_ents and the array's max_count patched up from 500
+         * (the encoder refuses to write it). */
+        struct epm_insert_req q;
+        struct ndr_cursor w, r;
+
+        memset(&q, 0, sizeof(q));
+        q.num_ents = 500;
+        q.entries = e;
+        ck_assert_int_eq(ndr_init_write(&w, 256, DREP_LE), 0);
+        ck_assert_int_eq(epm_insert_req_encode(&w, &q), 0);
+        ck_assert(w.data[0] == 0xf4 && w.data[1] == 0x01 &&
+                  w.data[4] == 0xf4 && w.data[5] == 0x01);
+        w.data[0] = w.data[4] = 0xf5;
+        st = epm_call(l, EPM_OP_INSERT, &w, &buf, &r);
+        if (st == RPC_S_OK)
+            ck_assert_int_eq(epm_status_resp_decode(&r, &status), 0);
+        ck_assert_msg(st != RPC_S_OK || status != EPM_S_OK,
+                      "501 entries in one ept_insert were taken");
+        free(buf);
+        buf = NULL;
+        ck_assert_uint_eq(count_if(h, &t2_syntax, 500), 0);
+    }
+    ck_assert_int_eq(change(l, EPM_OP_INSERT, e, 500, 0, &status), RPC_S_OK);
+    ck_assert_uint_eq(status, EPM_S_OK);
+    ck_assert_uint_eq(count_if(h, &t2_syntax, 500), 500);
+
+    tower_for(&t, &t2_syntax, RPC_PROTSEQ_NCACN_IP_TCP, 0, NULL);
+    ck_assert_int_eq(map(h, NULL, &t, NULL, 500, &resp, &buf), RPC_S_OK);
+    ck_assert_uint_eq(resp.status, EPM_S_OK);
+    ck_assert_uint_ge(resp.num_towers, 1);
+    ck_assert_uint_le(resp.num_towers, 500);
+    epm_map_resp_clear(&resp);
+    free(buf);
+    buf = NULL;
+    {
+        struct epm_map_req q;
+        struct ndr_cursor w, r;
+        uint8_t tw[512];
+        size_t tl = 0;
+
+        memset(&q, 0, sizeof(q));
+        ck_assert_int_eq(proto_tower_encode(&t, tw, sizeof(tw), &tl), 0);
+        q.tower.present = 1;
+        q.tower.len = (uint32_t)tl;
+        q.tower.octets = tw;
+        q.max_towers = 500;
+        ck_assert_int_eq(ndr_init_write(&w, 128, DREP_LE), 0);
+        ck_assert_int_eq(epm_map_req_encode(&w, &q), 0);
+        /* max_towers 501 (its last field), patched past the encoder's
+         * own check: refused, or answered within the limit. */
+        ck_assert_uint_ge(w.len, 4);
+        w.data[w.len - 4] = 0xf5;       /* 501 = 0x1f5 */
+        w.data[w.len - 3] = 0x01;
+        st = epm_call(h, EPM_OP_MAP, &w, &buf, &r);
+        if (st == RPC_S_OK) {
+            ck_assert_int_eq(epm_map_resp_decode(&r, &resp), 0);
+            ck_assert_uint_le(resp.num_towers, 500);
+            epm_map_resp_clear(&resp);
+        }
+        free(buf);
+        buf = NULL;
+    }
+    ck_assert_int_eq(change(l, EPM_OP_DELETE, e, 500, 0, &status), RPC_S_OK);
+    ck_assert_uint_eq(status, EPM_S_OK);
+    ck_assert_uint_eq(count_if(h, &t2_syntax, 500), 0);
+    free(e);
+    free(tb);
+    RpcBindingFree(&l);
+    RpcBindingFree(&h);
+}
+END_TEST
+
+/* rpcd keeps the map in memory only: after a restart a server's
+ * registrations are gone until it calls RpcEpRegister again (what
+ * rpcd(8) and RpcEpRegister(3) document); registering again works at
+ * once and a partial binding resolves again. */
+START_TEST(test_rpcd_restart_registrations)
+{
+    static const char *const sb[] = {"ncacn_ip_tcp:127.0.0.1[4310]"};
+    RPC_BINDING_VECTOR *v = vector_of(sb, 1);
+    RPC_BINDING_HANDLE h = bind_tcp();
+
+    ck_assert_int_eq(RpcEpRegister(&t1_spec, v, NULL, (RPC_CSTR)"restart"), RPC_S_OK);
+    ck_assert_uint_eq(count_if(h, &t1_syntax, 500), 1);
+    RpcBindingFree(&h);
+
+    {
+        int st = rpcd_stop(&D, SIGTERM, 20000);
+        ck_assert(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    rpcd_spawn(&D, NULL, NULL, 0);
+    h = bind_tcp();
+    ck_assert_uint_eq(count_if(h, &t1_syntax, 500), 0);
+    ck_assert_int_eq(RpcEpRegister(&t1_spec, v, NULL, (RPC_CSTR)"restart"), RPC_S_OK);
+    ck_assert_uint_eq(count_if(h, &t1_syntax, 500), 1);
+    ck_assert_int_eq(RpcEpUnregister(&t1_spec, v, NULL), RPC_S_OK);
+    RpcBindingFree(&h);
+    RpcBindingVectorFree(&v);
+}
+END_TEST
+
 /* Without rpcd: RPC_S_SERVER_UNAVAILABLE. */
 START_TEST(test_ep_register_no_rpcd)
 {
@@ -2427,6 +2558,8 @@ rpcd_suite(void)
     tcase_add_test(tc, test_uid_checks);
     tcase_add_test(tc, test_owner_exit);
     tcase_add_test(tc, test_ep_register_api);
+    tcase_add_test(tc, test_500_towers);
+    tcase_add_test(tc, test_rpcd_restart_registrations);
     tcase_add_test(tc, test_partial_binding_rpctest);
     tcase_add_test(tc, test_module_async_opnums);
     tcase_add_test(tc, test_server_registers);

@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -2069,6 +2070,12 @@ START_TEST(test_api_protseqs)
                      RPC_S_INVALID_ENDPOINT_FORMAT);
     ck_assert_int_eq(RpcServerUseProtseqEpA((RPC_CSTR)"ncalrpc", 10, (RPC_CSTR)"a/b", NULL),
                      RPC_S_INVALID_ENDPOINT_FORMAT);
+    ck_assert_int_eq(RpcServerUseProtseqEpA((RPC_CSTR)"ncalrpc", 10, (RPC_CSTR)"..", NULL),
+                     RPC_S_INVALID_ENDPOINT_FORMAT);
+    ck_assert_int_eq(RpcServerUseProtseqEpA((RPC_CSTR)"ncalrpc", 10, (RPC_CSTR)"/tmp/x", NULL),
+                     RPC_S_INVALID_ENDPOINT_FORMAT);
+    ck_assert_int_eq(RpcrtServerUseEndpoint((RPC_CSTR)"ncalrpc:[../evil]", 10, NULL),
+                     RPC_S_INVALID_ENDPOINT_FORMAT);
 
     /* A stale socket file (nobody listening) is replaced. */
     snprintf(path, sizeof(path), "%s/stale", api_dir);
@@ -2287,6 +2294,817 @@ START_TEST(test_api_options)
 }
 END_TEST
 
+/* ==== hostile peers (issue 7) ==============================================
+ * Each test ends by checking that a fresh client's good call works and
+ * that a connection opened before the hostile one (the bystander) still
+ * serves its calls. */
+
+static void
+bystander_open(struct rc *b, int transport)
+{
+    rc_open(b, transport);
+    bind_ok(b, 5840, 0);
+}
+
+/* The bystander's Echo still works; closes it. */
+static void
+bystander_check(struct rc *b, uint32_t call_id)
+{
+    struct reply r;
+    size_t len;
+    uint8_t *s = echo_stub(300, &len, call_id);
+    struct req q = rq(call_id, OP_ECHO);
+
+    call(b, &q, s, len, &r);
+    check_echo(s, 300, &r);
+    reply_free(&r);
+    free(s);
+    rc_close(b);
+}
+
+/* Encodes p and hands the bytes to fn for patching before sending. */
+static void
+send_patched(struct rc *c, struct rpc_pdu *p, void (*fn)(uint8_t *, size_t, int),
+             int arg)
+{
+    struct ndr_cursor w;
+
+    ck_assert_int_eq(ndr_init_write(&w, 256, DREP_LE), 0);
+    ck_assert_int_eq(rpc_pdu_encode(p, &w), 0);
+    fn(w.data, w.len, arg);
+    rc_send(c, w.data, w.len);
+    ndr_cursor_free(&w);
+}
+
+static void
+patch_drep(uint8_t *b, size_t n, int which)
+{
+    (void)n;
+    b[4 + which] = 0x5a;
+}
+
+static void
+patch_auth_length(uint8_t *b, size_t n, int v)
+{
+    (void)n;
+    b[10] = (uint8_t)v;
+    b[11] = (uint8_t)(v >> 8);
+}
+
+static void
+bind_pdu(struct rpc_pdu *p, struct rpc_ctx_elem *ctx, RPC_SYNTAX_IDENTIFIER *ndr)
+{
+    *ndr = rpc_ndr20_syntax;
+    ctx_init(ctx, 0, &rpctest_syntax, ndr, 1);
+    rpc_pdu_init(p, PTYPE_BIND, 1);
+    p->u.bind.max_xmit_frag = 5840;
+    p->u.bind.max_recv_frag = 5840;
+    p->u.bind.n_ctx = 1;
+    p->u.bind.ctx = ctx;
+}
+
+/* drep bytes 1-3 must be 0 (C706 12.6.3.1: IEEE floats, reserved): a
+ * bind with any of them set gets bind_nak, a request a fault
+ * nca_s_proto_error; a close either way. */
+START_TEST(test_hostile_drep)
+{
+    RPC_SYNTAX_IDENTIFIER ndr;
+    struct rpc_ctx_elem ctx;
+    struct rpc_pdu p;
+    struct rc b, c;
+    struct msg m;
+
+    bystander_open(&b, _i);
+    for (int which = 1; which <= 3; which++) {
+        rc_open(&c, _i);
+        bind_pdu(&p, &ctx, &ndr);
+        send_patched(&c, &p, patch_drep, which);
+        ck_assert_int_eq(rc_recv(&c, &m, 10000), 1);
+        ck_assert_uint_eq(m.p.hdr.ptype, PTYPE_BIND_NAK);
+        msg_free(&m);
+        rc_expect_closed(&c, 10000);
+        rc_close(&c);
+
+        rc_open(&c, _i);
+        bind_ok(&c, 5840, 0);
+        rpc_pdu_init(&p, PTYPE_REQUEST, 30);
+        p.u.request.opnum = OP_STATS;
+        send_patched(&c, &p, patch_drep, which);
+        m = expect_fault(&c, 30, NCA_S_PROTO_ERROR);
+        msg_free(&m);
+        rc_expect_closed(&c, 10000);
+        rc_close(&c);
+    }
+    assert_alive(_i);
+    bystander_check(&b, 2);
+}
+END_TEST
+
+/* Reserved and misplaced pfc_flags: a bind's flags are ignored (as
+ * Windows does); PFC_RESERVED_1 or PFC_DID_NOT_EXECUTE on a request, and
+ * PFC_RESERVED_1 on a co_cancel, are protocol errors (fault, close). */
+static void
+patch_flags(uint8_t *b, size_t n, int flags)
+{
+    (void)n;
+    b[3] = (uint8_t)(b[3] | flags);
+}
+
+START_TEST(test_hostile_reserved_flags)
+{
+    static const struct {
+        uint8_t ptype;
+        int flags;
+    } bad[] = {
+        {PTYPE_REQUEST, PFC_RESERVED_1},
+        {PTYPE_REQUEST, PFC_DID_NOT_EXECUTE},
+        {PTYPE_CO_CANCEL, PFC_RESERVED_1},
+    };
+    RPC_SYNTAX_IDENTIFIER ndr;
+    struct rpc_ctx_elem ctx;
+    struct rpc_pdu p;
+    struct rc b, c;
+    struct msg m;
+    struct reply r;
+    struct req q = rq(2, OP_STATS);
+
+    bystander_open(&b, _i);
+    rc_open(&c, _i);
+    bind_pdu(&p, &ctx, &ndr);
+    send_patched(&c, &p, patch_flags, PFC_RESERVED_1 | PFC_MAYBE | PFC_DID_NOT_EXECUTE);
+    ck_assert_int_eq(rc_recv(&c, &m, 10000), 1);
+    ck_assert_uint_eq(m.p.hdr.ptype, PTYPE_BIND_ACK);
+    msg_free(&m);
+    call(&c, &q, NULL, 0, &r);
+    ck_assert(!r.fault);
+    reply_free(&r);
+    rc_close(&c);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rc_open(&c, _i);
+        bind_ok(&c, 5840, 0);
+        rpc_pdu_init(&p, bad[i].ptype, 70);
+        if (bad[i].ptype == PTYPE_REQUEST)
+            p.u.request.opnum = OP_STATS;
+        send_patched(&c, &p, patch_flags, bad[i].flags);
+        m = expect_fault(&c, 70, NCA_S_PROTO_ERROR);
+        msg_free(&m);
+        rc_expect_closed(&c, 10000);
+        rc_close(&c);
+    }
+    assert_alive(_i);
+    bystander_check(&b, 3);
+}
+END_TEST
+
+/* auth_length larger than the PDU (and than the PDU less its headers):
+ * bind_nak before the bind, fault after it, a close either way. */
+START_TEST(test_hostile_auth_length)
+{
+    static const int lengths[] = {0xffff, 200, 9};
+    RPC_SYNTAX_IDENTIFIER ndr;
+    struct rpc_ctx_elem ctx;
+    struct rpc_pdu p;
+    struct rc b, c;
+    struct msg m;
+    uint8_t stub[8] = {0};
+
+    bystander_open(&b, _i);
+    for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+        rc_open(&c, _i);
+        bind_pdu(&p, &ctx, &ndr);
+        send_patched(&c, &p, patch_auth_length, lengths[i]);
+        ck_assert_int_eq(rc_recv(&c, &m, 10000), 1);
+        ck_assert_uint_eq(m.p.hdr.ptype, PTYPE_BIND_NAK);
+        msg_free(&m);
+        rc_expect_closed(&c, 10000);
+        rc_close(&c);
+
+        rc_open(&c, _i);
+        bind_ok(&c, 5840, 0);
+        rpc_pdu_init(&p, PTYPE_REQUEST, 31);
+        p.u.request.opnum = OP_ECHO;
+        p.u.request.stub = stub;
+        p.u.request.stub_len = sizeof(stub);
+        send_patched(&c, &p, patch_auth_length, lengths[i]);
+        m = expect_fault(&c, 31, NCA_S_PROTO_ERROR);
+        msg_free(&m);
+        rc_expect_closed(&c, 10000);
+        rc_close(&c);
+    }
+    assert_alive(_i);
+    bystander_check(&b, 3);
+}
+END_TEST
+
+/* The server's resident set, kB (/proc). */
+static long
+server_rss_kb(void)
+{
+    char path[64], line[256];
+    long kb = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)srvp.pid);
+    if ((f = fopen(path, "r")) == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), f) != NULL)
+        if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
+/* alloc_hint 4 GiB - 1: nothing is allocated from it.  On a request that
+ * is all in one fragment it is ignored (the call is served); on a first
+ * fragment with more to come it is refused at once (access denied,
+ * close).  The server's RSS does not jump. */
+START_TEST(test_hostile_alloc_hint)
+{
+    struct rpc_pdu p;
+    struct rc b, c;
+    struct reply r;
+    struct msg m;
+    size_t len;
+    uint8_t *s = echo_stub(100, &len, 9);
+    long rss0, rss1;
+
+    bystander_open(&b, _i);
+    rss0 = server_rss_kb();
+    ck_assert_int_gt(rss0, 0);
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    for (uint32_t id = 40; id < 50; id++) {
+        rpc_pdu_init(&p, PTYPE_REQUEST, id);
+        p.u.request.alloc_hint = 0xffffffffu;
+        p.u.request.opnum = OP_ECHO;
+        p.u.request.stub = s;
+        p.u.request.stub_len = len;
+        rc_send_pdu(&c, &p);
+        ck_assert_int_eq(recv_reply(&c, id, &r, 20000), 1);
+        check_echo(s, 100, &r);
+        reply_free(&r);
+    }
+    rpc_pdu_init(&p, PTYPE_REQUEST, 50);
+    p.hdr.pfc_flags = PFC_FIRST_FRAG;
+    p.u.request.alloc_hint = 0xffffffffu;
+    p.u.request.opnum = OP_ECHO;
+    p.u.request.stub = s;
+    p.u.request.stub_len = len;
+    rc_send_pdu(&c, &p);
+    m = expect_fault(&c, 50, RPC_S_ACCESS_DENIED);
+    msg_free(&m);
+    rc_expect_closed(&c, 10000);
+    rc_close(&c);
+    free(s);
+    rss1 = server_rss_kb();
+    /* 4 GiB was never asked for; 64 MiB is far above any noise. */
+    ck_assert_msg(rss1 - rss0 < 64 * 1024, "server RSS grew from %ld to %ld kB",
+                  rss0, rss1);
+    assert_alive(_i);
+    bystander_check(&b, 4);
+}
+END_TEST
+
+/* 255 presentation contexts in one bind (the most p_context_elem_t's
+ * n_context_elem can count): all accepted, the last one usable; one
+ * alter_context past the per-connection limit refuses only what is over
+ * it. */
+START_TEST(test_hostile_255_contexts)
+{
+    RPC_SYNTAX_IDENTIFIER ndr = rpc_ndr20_syntax;
+    struct rpc_ctx_elem *ctx = calloc(255, sizeof(*ctx));
+    struct rc b, c;
+    struct msg m;
+    struct reply r;
+    size_t len;
+    uint8_t *s = echo_stub(64, &len, 5);
+    struct req q = rq(2, OP_ECHO);
+
+    ck_assert_ptr_nonnull(ctx);
+    bystander_open(&b, _i);
+    for (unsigned i = 0; i < 255; i++)
+        ctx_init(&ctx[i], (uint16_t)i, i % 2 ? &mgmt_syntax : &rpctest_syntax,
+                 &ndr, 1);
+    rc_open(&c, _i);
+    send_bind(&c, PTYPE_BIND, 1, 0, 5840, 5840, ctx, 255);
+    ck_assert_int_eq(rc_recv(&c, &m, 10000), 1);
+    ck_assert_uint_eq(m.p.hdr.ptype, PTYPE_BIND_ACK);
+    ck_assert_uint_eq(m.p.u.bind_ack.n_results, 255);
+    for (unsigned i = 0; i < 255; i++)
+        ck_assert_uint_eq(m.p.u.bind_ack.results[i].result, P_CONT_ACCEPTANCE);
+    msg_free(&m);
+    q.ctx = 254;
+    call(&c, &q, s, len, &r);
+    check_echo(s, 64, &r);
+    reply_free(&r);
+
+    /* Two more: one fits under the limit of 256, one does not. */
+    ctx_init(&ctx[0], 255, &rpctest_syntax, &ndr, 1);
+    ctx_init(&ctx[1], 256, &rpctest_syntax, &ndr, 1);
+    send_bind(&c, PTYPE_ALTER_CONTEXT, 3, 0, 5840, 5840, ctx, 2);
+    ck_assert_int_eq(rc_recv(&c, &m, 10000), 1);
+    ck_assert_uint_eq(m.p.hdr.ptype, PTYPE_ALTER_CONTEXT_RESP);
+    ck_assert_uint_eq(m.p.u.bind_ack.n_results, 2);
+    ck_assert_uint_eq(m.p.u.bind_ack.results[0].result, P_CONT_ACCEPTANCE);
+    ck_assert_uint_ne(m.p.u.bind_ack.results[1].result, P_CONT_ACCEPTANCE);
+    msg_free(&m);
+    q = rq(4, OP_ECHO);
+    q.ctx = 255;
+    call(&c, &q, s, len, &r);
+    check_echo(s, 64, &r);
+    reply_free(&r);
+    rc_close(&c);
+    free(s);
+    free(ctx);
+    assert_alive(_i);
+    bystander_check(&b, 5);
+}
+END_TEST
+
+/* Binds rpctest as context 0 with PFC_CONC_MPX (calls multiplexed). */
+static void
+bind_mpx(struct rc *c)
+{
+    RPC_SYNTAX_IDENTIFIER ndr = rpc_ndr20_syntax;
+    struct rpc_ctx_elem ctx;
+    struct rpc_pdu p;
+    struct msg m;
+
+    ctx_init(&ctx, 0, &rpctest_syntax, &ndr, 1);
+    rpc_pdu_init(&p, PTYPE_BIND, 1);
+    p.hdr.pfc_flags |= PFC_CONC_MPX;
+    p.u.bind.max_xmit_frag = 5840;
+    p.u.bind.max_recv_frag = 5840;
+    p.u.bind.n_ctx = 1;
+    p.u.bind.ctx = &ctx;
+    rc_send_pdu(c, &p);
+    ck_assert_int_eq(rc_recv(c, &m, 10000), 1);
+    ck_assert_uint_eq(m.p.hdr.ptype, PTYPE_BIND_ACK);
+    ck_assert(m.p.hdr.pfc_flags & PFC_CONC_MPX);
+    msg_free(&m);
+}
+
+/* call_id reuse: after a call is answered its id is free again (impacket
+ * reuses 1); reusing the id of a call still running is a protocol error
+ * (fault, close) -- also on a multiplexed connection. */
+START_TEST(test_hostile_call_id_reuse)
+{
+    struct rc b, c;
+    struct reply r;
+    struct msg m;
+    uint8_t s[4];
+    struct req q;
+
+    bystander_open(&b, _i);
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    for (int i = 0; i < 3; i++) {
+        q = rq(7, OP_STATS);
+        call(&c, &q, NULL, 0, &r);
+        ck_assert(!r.fault);
+        reply_free(&r);
+    }
+    rc_close(&c);
+
+    rc_open(&c, _i);
+    bind_mpx(&c);
+    le32(s, 3000);                  /* still running when 5 comes again */
+    q = rq(5, OP_SLEEP);
+    send_request(&c, &q, s, 4);
+    q = rq(6, OP_STATS);            /* another id: runs alongside */
+    call(&c, &q, NULL, 0, &r);
+    ck_assert(!r.fault);
+    reply_free(&r);
+    q = rq(5, OP_STATS);            /* the running call's id */
+    send_request(&c, &q, NULL, 0);
+    m = expect_fault(&c, 5, NCA_S_PROTO_ERROR);
+    msg_free(&m);
+    rc_expect_closed(&c, 10000);
+    rc_close(&c);
+    assert_alive(_i);
+    bystander_check(&b, 6);
+}
+END_TEST
+
+/* A 100 MiB request streamed in fragments with alloc_hint 0 (so only
+ * counting finds it out): refused with a fault once it passes the cap
+ * (64 MiB by default), the connection closed; the server sent the fault
+ * before the 100 MiB were through. */
+START_TEST(test_hostile_100mib_request)
+{
+    const size_t total = (size_t)100 << 20, frag = 5800;
+    uint8_t *stub = calloc(1, frag), *pdu;
+    struct rc b, c;
+    struct msg m;
+    size_t sent = 0, pdu_len;
+    int got = 0;
+    struct rpc_pdu p;
+    struct ndr_cursor w;
+
+    ck_assert_ptr_nonnull(stub);
+    bystander_open(&b, _i);
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    /* One middle fragment, encoded once; the first is sent apart. */
+    rpc_pdu_init(&p, PTYPE_REQUEST, 60);
+    p.hdr.pfc_flags = PFC_FIRST_FRAG;
+    p.u.request.opnum = OP_ECHO;
+    p.u.request.stub = stub;
+    p.u.request.stub_len = frag;
+    rc_send_pdu(&c, &p);
+    sent = frag;
+    p.hdr.pfc_flags = 0;
+    ck_assert_int_eq(ndr_init_write(&w, frag + 64, DREP_LE), 0);
+    ck_assert_int_eq(rpc_pdu_encode(&p, &w), 0);
+    pdu = w.data;
+    pdu_len = w.len;
+    while (sent < total) {
+        struct pollfd pfd = {c.fd, POLLIN | POLLOUT, 0};
+
+        ck_assert_int_eq(poll(&pfd, 1, 30000), 1);
+        if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+            got = 1;
+            break;
+        }
+        if (send(c.fd, pdu, pdu_len, MSG_NOSIGNAL) != (ssize_t)pdu_len) {
+            got = 1;        /* the server closed; its fault is queued */
+            break;
+        }
+        sent += frag;
+    }
+    ndr_cursor_free(&w);
+    ck_assert_msg(got, "the server took all %zu bytes", sent);
+    ck_assert_uint_ge(sent, (size_t)64 << 20);
+    m = expect_fault(&c, 60, RPC_S_ACCESS_DENIED);
+    msg_free(&m);
+    rc_expect_closed(&c, 20000);
+    rc_close(&c);
+    free(stub);
+    assert_alive(_i);
+    bystander_check(&b, 7);
+}
+END_TEST
+
+/* With a 2 s bind timeout and a 2 s idle timeout: a silent peer, a peer
+ * that sends its bind one byte a second, and a bound peer that sends a
+ * request one byte a second are all closed within seconds (the read
+ * timeout alone never fires for the trickling ones). */
+static void
+setup_timeouts(void)
+{
+    static const char *const a[] = {"--option", "bind-timeout=2", "--option",
+                                    "idle-timeout=2", NULL};
+    start_with(a);
+}
+
+/* Sends buf one byte a second until the server closes; the bytes sent.
+ * Meanwhile the bystander makes a call every second (which also keeps its
+ * own idle timeout from firing). */
+static size_t
+trickle(struct rc *c, const uint8_t *buf, size_t n, struct rc *b)
+{
+    static uint32_t id = 100;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        struct req q = rq(id++, OP_STATS);
+        struct reply r2;
+        struct msg m;
+        int r;
+
+        call(b, &q, NULL, 0, &r2);
+        ck_assert(!r2.fault);
+        reply_free(&r2);
+        if (rc_try_send(c, buf + i, 1) != 0)
+            break;
+        while ((r = rc_recv(c, &m, 1000)) == 1)
+            msg_free(&m);
+        if (r == 0)
+            break;
+    }
+    return i;
+}
+
+START_TEST(test_hostile_slow_peer)
+{
+    RPC_SYNTAX_IDENTIFIER ndr;
+    struct rpc_ctx_elem ctx;
+    struct rpc_pdu p;
+    struct ndr_cursor w;
+    struct rc b, c;
+    double t0;
+    size_t n;
+
+    rc_open(&c, _i);
+    t0 = tu_now_ms();
+    rc_expect_closed(&c, 20000);
+    ck_assert_msg(tu_now_ms() - t0 >= 1000, "closed before the bind timeout");
+    rc_close(&c);
+
+    /* The bystander calls while the others trickle. */
+    bystander_open(&b, _i);
+
+    rc_open(&c, _i);
+    bind_pdu(&p, &ctx, &ndr);
+    ck_assert_int_eq(ndr_init_write(&w, 128, DREP_LE), 0);
+    ck_assert_int_eq(rpc_pdu_encode(&p, &w), 0);
+    n = trickle(&c, w.data, w.len, &b);
+    ck_assert_msg(n < w.len, "the whole bind went through, one byte a second");
+    ck_assert_uint_le(n, 12);
+    rc_expect_closed(&c, 20000);
+    rc_close(&c);
+    ndr_cursor_free(&w);
+
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    rpc_pdu_init(&p, PTYPE_REQUEST, 2);
+    p.u.request.opnum = OP_STATS;
+    ck_assert_int_eq(ndr_init_write(&w, 128, DREP_LE), 0);
+    ck_assert_int_eq(rpc_pdu_encode(&p, &w), 0);
+    n = trickle(&c, w.data, w.len, &b);
+    ck_assert_msg(n < w.len, "the whole request went through, one byte a second");
+    rc_expect_closed(&c, 20000);
+    rc_close(&c);
+    ndr_cursor_free(&w);
+
+    assert_alive(_i);
+    bystander_check(&b, 8);
+}
+END_TEST
+
+/* As many descriptors as the hard limit allows; the number. */
+static rlim_t
+raise_nofile(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    return rl.rlim_cur;
+}
+
+#define IDLE_CONNS 2000
+
+/* Before the server starts: it inherits the limit. */
+static void
+setup_many(void)
+{
+    (void)raise_nofile();
+    start_with(NULL);
+}
+
+/* 2,000 connections opened and left idle (half of them bound): the
+ * server keeps serving a fresh client and a bystander. */
+START_TEST(test_hostile_2000_idle)
+{
+    int *fds = malloc(IDLE_CONNS * sizeof(int));
+    rlim_t lim = raise_nofile();
+    struct rc b, c;
+
+    ck_assert_ptr_nonnull(fds);
+    if (lim < IDLE_CONNS + 64) {
+        fprintf(stderr, "test_hostile_2000_idle: SKIPPED: RLIMIT_NOFILE hard "
+                "limit %lu is below %d\n", (unsigned long)lim, IDLE_CONNS + 64);
+        free(fds);
+        return;
+    }
+    bystander_open(&b, _i);
+    for (int i = 0; i < IDLE_CONNS; i++) {
+        rc_open(&c, _i);
+        if (i % 2 == 0)
+            bind_ok(&c, 5840, 0);
+        fds[i] = c.fd;
+        free(c.buf);
+    }
+    assert_alive(_i);
+    bystander_check(&b, 9);
+    /* The bound ones are all still open: nothing was closed to make
+     * room.  (The others are left to the 30 s bind timeout, which a slow
+     * machine may reach.) */
+    for (int i = 0; i < IDLE_CONNS; i++) {
+        struct pollfd pfd = {fds[i], POLLIN, 0};
+        if (i % 2 == 0)
+            ck_assert_msg(poll(&pfd, 1, 0) == 0, "bound connection %d closed", i);
+        close(fds[i]);
+    }
+    free(fds);
+    assert_alive(_i);
+}
+END_TEST
+
+/* ---- limits ------------------------------------------------------------- */
+
+static void
+setup_limits(void)
+{
+    static const char *const a[] = {"--option", "max-connections=20",
+                                    "--option", "max-calls-per-connection=2",
+                                    NULL};
+    start_with(a);
+}
+
+/* max-connections: the 21st connection is closed as soon as it is
+ * accepted; once one closes there is room again. */
+START_TEST(test_limit_max_connections)
+{
+    struct rc c[21];
+
+    for (int i = 0; i < 20; i++) {
+        rc_open(&c[i], _i);
+        if (i == 0)
+            bind_ok(&c[i], 5840, 0);
+    }
+    rc_open(&c[20], _i);
+    rc_expect_closed(&c[20], 10000);
+    rc_close(&c[20]);
+    bystander_check(&c[0], 2);      /* closes it: room for one */
+    /* Room again once the server has seen c[0] go. */
+    for (int i = 0;; i++) {
+        RPC_SYNTAX_IDENTIFIER ndr;
+        struct rpc_ctx_elem ctx;
+        struct rpc_pdu p;
+        struct rc d;
+        struct msg m;
+        int r;
+
+        ck_assert_int_lt(i, 250);
+        rc_open(&d, _i);
+        bind_pdu(&p, &ctx, &ndr);
+        rc_send_pdu(&d, &p);
+        r = rc_recv(&d, &m, 10000);
+        rc_close(&d);
+        if (r == 1) {
+            ck_assert_uint_eq(m.p.hdr.ptype, PTYPE_BIND_ACK);
+            msg_free(&m);
+            break;
+        }
+        usleep(20000);
+    }
+    for (int i = 1; i < 20; i++)
+        rc_close(&c[i]);
+    assert_alive(_i);
+}
+END_TEST
+
+/* max-calls-per-connection 2: a third call while two run on one
+ * multiplexed connection gets server_too_busy without running; the
+ * connection stays and serves once they are done. */
+START_TEST(test_limit_max_calls_per_connection)
+{
+    struct rc b, c;
+    struct reply r;
+    uint8_t s[4];
+    struct req q;
+
+    bystander_open(&b, _i);
+    rc_open(&c, _i);
+    bind_mpx(&c);
+    le32(s, 1500);
+    q = rq(1, OP_SLEEP);
+    send_request(&c, &q, s, 4);
+    q = rq(2, OP_SLEEP);
+    send_request(&c, &q, s, 4);
+    q = rq(3, OP_STATS);
+    send_request(&c, &q, NULL, 0);
+    /* Answers come in completion order: 3's fault first. */
+    ck_assert_int_eq(recv_reply(&c, 3, &r, 20000), 1);
+    ck_assert(r.fault);
+    ck_assert_uint_eq(r.status, NCA_S_SERVER_TOO_BUSY);
+    ck_assert(r.flags & PFC_DID_NOT_EXECUTE);
+    reply_free(&r);
+    /* Another connection is not limited by this one's calls. */
+    bystander_check(&b, 4);
+    for (int i = 0; i < 2; i++) {
+        struct msg m;
+        ck_assert_int_eq(rc_recv(&c, &m, 20000), 1);
+        ck_assert_uint_eq(m.p.hdr.ptype, PTYPE_RESPONSE);
+        msg_free(&m);
+    }
+    q = rq(5, OP_STATS);
+    call(&c, &q, NULL, 0, &r);
+    ck_assert(!r.fault);
+    reply_free(&r);
+    rc_close(&c);
+    assert_alive(_i);
+}
+END_TEST
+
+/* ---- faults ------------------------------------------------------------- */
+
+/* A client process killed (SIGKILL) while its call runs: the server
+ * flags the call orphaned (rpctest counts it in orphans_seen) and frees
+ * it; other clients are unaffected. */
+START_TEST(test_fault_client_killed)
+{
+    uint32_t before[6], after[6];
+    struct rc b;
+    pid_t pid;
+    int st;
+
+    bystander_open(&b, _i);
+    stats_now(_i, before);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct rc c;
+        uint8_t s[4];
+        struct req q = rq(1, OP_SLEEP);
+
+        rc_open(&c, _i);
+        bind_ok(&c, 5840, 0);
+        le32(s, 1000);
+        send_request(&c, &q, s, 4);
+        for (;;)
+            pause();
+    }
+    /* The call is running once current_calls says so. */
+    for (int i = 0; i < 500; i++) {
+        stats_now(_i, after);
+        if (after[ST_CURRENT] >= 2)     /* the Sleep and this Stats */
+            break;
+        usleep(20000);
+    }
+    ck_assert_uint_ge(after[ST_CURRENT], 2);
+    kill(pid, SIGKILL);
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    wait_sleep_done(_i, before, after);
+    ck_assert_uint_eq(after[ST_ORPHANS], before[ST_ORPHANS] + 1);
+    assert_alive(_i);
+    bystander_check(&b, 2);
+}
+END_TEST
+
+/* A routine that blocks (Sleep never tests for cancel) does not stop
+ * other calls: with MaxCalls 3, two more run beside it, the fourth gets
+ * server_too_busy, and once those two are done others are served while
+ * the first still blocks. */
+static void
+setup_three(void)
+{
+    static const char *const a[] = {"--max-calls", "3", NULL};
+    start_with(a);
+}
+
+START_TEST(test_fault_blocked_routine)
+{
+    struct rc a, b, c, d;
+    struct reply r;
+    uint8_t s[4];
+    struct req q = rq(1, OP_SLEEP);
+    uint32_t base;
+    int i;
+
+    rc_open(&a, _i);
+    bind_ok(&a, 5840, 0);
+    rc_open(&b, _i);
+    bind_ok(&b, 5840, 0);
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    base = mgmt_calls_in(_i);
+    le32(s, 4000);                  /* "blocked" for the whole test */
+    send_request(&a, &q, s, 4);
+    le32(s, 800);
+    send_request(&b, &q, s, 4);
+    send_request(&c, &q, s, 4);
+    for (i = 0; i < 250; i++) {
+        if (mgmt_calls_in(_i) >= base + 1 + 3 + (uint32_t)i)
+            break;
+        usleep(20000);
+    }
+    ck_assert_int_lt(i, 250);
+    rc_open(&d, _i);
+    bind_ok(&d, 5840, 0);
+    q = rq(2, OP_STATS);
+    call(&d, &q, NULL, 0, &r);
+    ck_assert(r.fault);
+    ck_assert_uint_eq(r.status, NCA_S_SERVER_TOO_BUSY);
+    reply_free(&r);
+    ck_assert_int_eq(recv_reply(&b, 1, &r, 20000), 1);
+    ck_assert(!r.fault);
+    reply_free(&r);
+    ck_assert_int_eq(recv_reply(&c, 1, &r, 20000), 1);
+    ck_assert(!r.fault);
+    reply_free(&r);
+    /* The first routine still sleeps; two calls at once are served. */
+    q = rq(3, OP_STATS);
+    send_request(&b, &q, NULL, 0);
+    send_request(&c, &q, NULL, 0);
+    ck_assert_int_eq(recv_reply(&b, 3, &r, 20000), 1);
+    ck_assert(!r.fault);
+    reply_free(&r);
+    ck_assert_int_eq(recv_reply(&c, 3, &r, 20000), 1);
+    ck_assert(!r.fault);
+    reply_free(&r);
+    rc_close(&a);
+    rc_close(&b);
+    rc_close(&c);
+    rc_close(&d);
+}
+END_TEST
+
 /* ==== suites ================================================================ */
 
 static Suite *
@@ -2330,6 +3148,46 @@ server_suite(void)
     tc = tcase_create("busy");
     tcase_add_checked_fixture(tc, setup_busy, teardown_server);
     tcase_add_loop_test(tc, test_max_calls_busy, T_TCP, T_LRPC + 1);
+    suite_add_tcase(s, tc);
+
+    /* Issue 7: hostile peers, limits and faults; every test ends with a
+     * fresh client's call and a bystander connection's call. */
+    tc = tcase_create("hostile");
+    tcase_add_checked_fixture(tc, setup_default, teardown_server);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_hostile_drep, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_hostile_auth_length, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_hostile_reserved_flags, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_hostile_alloc_hint, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_hostile_255_contexts, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_hostile_call_id_reuse, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_hostile_100mib_request, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_fault_client_killed, T_TCP, T_LRPC + 1);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("slow");
+    tcase_add_checked_fixture(tc, setup_timeouts, teardown_server);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_hostile_slow_peer, T_TCP, T_LRPC + 1);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("many");
+    tcase_add_checked_fixture(tc, setup_many, teardown_server);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_hostile_2000_idle, T_TCP, T_LRPC + 1);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("conn-limits");
+    tcase_add_checked_fixture(tc, setup_limits, teardown_server);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_limit_max_connections, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_limit_max_calls_per_connection, T_TCP, T_LRPC + 1);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("blocked");
+    tcase_add_checked_fixture(tc, setup_three, teardown_server);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_fault_blocked_routine, T_TCP, T_LRPC + 1);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("malformed");

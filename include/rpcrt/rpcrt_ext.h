@@ -69,6 +69,13 @@ enum {
      * which hold no worker while outstanding, a few workers serve many
      * calls. */
     RPCRT_OPT_MAX_WORKER_THREADS = 7,
+    /* Calls one connection may have in progress at once (default 0: no
+     * limit of its own; MaxCalls of RpcServerListen bounds them all).
+     * Matters for clients that negotiated concurrent multiplexing
+     * (PFC_CONC_MPX): a call beyond it gets a fault
+     * RPC_S_SERVER_TOO_BUSY without running, and the connection stays
+     * open.  At most 1000000. */
+    RPCRT_OPT_MAX_CALLS_PER_CONNECTION = 8,
 };
 
 /* RPC_S_OK, or RPC_S_INVALID_ARG for an unknown option or a value out of

@@ -3,7 +3,7 @@
  *
  * Each fuzz_*.c file is compiled twice: once as a libFuzzer target (its
  * entry point is LLVMFuzzerTestOneInput) and once into fuzz_smoke, the
- * deterministic driver make check runs, with -DFUZZ_SMOKE.  There the four
+ * deterministic driver make check runs, with -DFUZZ_SMOKE.  There the
  * entry points need distinct names, so FUZZ_ENTRY(pdu) becomes
  * fuzz_pdu_one.  The target code itself is the same in both builds.
  */
@@ -32,6 +32,8 @@ int fuzz_ndr_one(const uint8_t *data, size_t size);
 int fuzz_strbind_one(const uint8_t *data, size_t size);
 int fuzz_tower_one(const uint8_t *data, size_t size);
 int fuzz_epm_one(const uint8_t *data, size_t size);
+int fuzz_mgmt_one(const uint8_t *data, size_t size);
+int fuzz_conn_one(const uint8_t *data, size_t size);
 
 /* Upper bounds on input a target looks at.  They keep each run fast (the
  * decoders never see more than a PDU in one piece anyway) and are the

@@ -40,6 +40,9 @@ struct target {
     size_t max_len;
     /* Target-aware touch-up applied to some mutants (may be NULL). */
     void (*fixup)(uint8_t *buf, size_t len, uint64_t rnd);
+    /* Mutations are the run's number divided by this (0: 1): fuzz_conn
+     * makes a connection per input. */
+    unsigned long divisor;
 };
 
 /* ---- crash report --------------------------------------------------------
@@ -352,6 +355,27 @@ fixup_strbind(uint8_t *buf, size_t len, uint64_t r)
     buf[(r >> 8) % len] = (uint8_t)special[(r >> 32) % (sizeof(special) - 1)];
 }
 
+/* Byte streams: walk the PDUs (after the chunking byte) and, most of
+ * the time, make the frag_length of the one an edit broke agree with
+ * what is left, so that mutants get past the framing. */
+static void
+fixup_conn(uint8_t *buf, size_t len, uint64_t r)
+{
+    size_t off = 1;
+
+    if (r % 4 == 0)
+        return;
+    while (off + RPC_HDR_LEN <= len) {
+        uint16_t fl;
+        if (rpc_peek_frag_length(buf + off, len - off, &fl) != 0 ||
+            fl < RPC_HDR_LEN || fl > len - off) {
+            fixup_pdu(buf + off, len - off > 0xffff ? 0xffff : len - off, 1);
+            return;
+        }
+        off += fl;
+    }
+}
+
 static int
 run_target(const struct target *t, const char *corpus_root,
            unsigned long iters)
@@ -377,6 +401,8 @@ run_target(const struct target *t, const char *corpus_root,
 
     if ((buf = malloc(t->max_len)) == NULL)
         return -1;
+    if (t->divisor > 1)
+        iters /= t->divisor;
     for (unsigned long it = 0; it < iters; it++) {
         const struct seed *s = &seeds[rnd_below(nseeds)];
         size_t len = s->len < t->max_len ? s->len : t->max_len;
@@ -400,11 +426,14 @@ run_target(const struct target *t, const char *corpus_root,
 static const struct target targets[] = {
     /* Mutants of PDUs stay small: the seeds are, and 8 KiB covers every
      * length field's interesting values. */
-    {"pdu", fuzz_pdu_one, 8192, fixup_pdu},
-    {"ndr", fuzz_ndr_one, 4096, NULL},
-    {"strbind", fuzz_strbind_one, 1024, fixup_strbind},
-    {"tower", fuzz_tower_one, 1024, NULL},
-    {"epm", fuzz_epm_one, 4096, NULL},
+    {"pdu", fuzz_pdu_one, 8192, fixup_pdu, 0},
+    {"ndr", fuzz_ndr_one, 4096, NULL, 0},
+    {"strbind", fuzz_strbind_one, 1024, fixup_strbind, 0},
+    {"tower", fuzz_tower_one, 1024, NULL, 0},
+    {"epm", fuzz_epm_one, 4096, NULL, 0},
+    {"mgmt", fuzz_mgmt_one, 4096, NULL, 0},
+    /* A stream of PDUs; fixup_conn keeps the first one's length right. */
+    {"conn", fuzz_conn_one, 8192, fixup_conn, 20},
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 

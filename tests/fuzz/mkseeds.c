@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "proto/mgmt.h"
 #include "tests/fuzz/fuzz.h"
 
 static const char *outdir;
@@ -644,6 +645,341 @@ strbind_seeds(void)
     }
 }
 
+/* ---- mgmt stubs --------------------------------------------------------- */
+
+/* fuzz_mgmt's input: a byte-order byte, then the stub. */
+static void
+mgmt_seed(const char *name, uint8_t drep0, const struct ndr_cursor *w)
+{
+    uint8_t buf[4096];
+
+    if (w->len + 1 > sizeof(buf)) {
+        failures++;
+        return;
+    }
+    buf[0] = drep0 == DREP_BE ? 1 : 0;
+    memcpy(buf + 1, w->data, w->len);
+    write_seed("mgmt", name, buf, w->len + 1);
+}
+
+static void
+mgmt_seeds(void)
+{
+    static const struct {
+        uint8_t drep0;
+        const char *name;
+    } dreps[2] = {{DREP_LE, "le"}, {DREP_BE, "be"}};
+    struct mgmt_if_id ids[3];
+    struct mgmt_if_ids v;
+
+    memset(ids, 0, sizeof(ids));
+    ids[0].present = 1;
+    ids[0].uuid = guid("25b0ad95-8a83-4c70-b453-e0c202c9d616");
+    ids[0].vers_major = 1;
+    ids[1].present = 0;                      /* a null element */
+    ids[2].present = 1;
+    ids[2].uuid = guid("e1af8308-5d1f-11c9-91a4-08002b14a0fa");
+    ids[2].vers_major = 3;
+    for (size_t d = 0; d < 2; d++) {
+        struct ndr_cursor w;
+        char name[64];
+
+        /* inq_if_ids replies: three ids, none, a null vector with a
+         * status. */
+        for (int k = 0; k < 3; k++) {
+            memset(&v, 0, sizeof(v));
+            v.vector_present = k < 2;
+            v.count = k == 0 ? 3 : 0;
+            v.ids = k == 0 ? ids : NULL;
+            v.status = k == 2 ? 0x16c9a0d6u : 0;
+            if (ndr_init_write(&w, 64, dreps[d].drep0) != 0 ||
+                mgmt_if_ids_reply_encode(&w, &v) != 0) {
+                failures++;
+                return;
+            }
+            snprintf(name, sizeof(name), "if_ids_%d_%s", k, dreps[d].name);
+            mgmt_seed(name, dreps[d].drep0, &w);
+            ndr_cursor_free(&w);
+        }
+        /* inq_stats / inq_princ_name requests, is_listening reply. */
+        if (ndr_init_write(&w, 16, dreps[d].drep0) != 0 ||
+            ndr_put_u32(&w, MGMT_STATS_COUNT) != 0 || ndr_put_u32(&w, 64) != 0) {
+            failures++;
+            return;
+        }
+        snprintf(name, sizeof(name), "two_u32_%s", dreps[d].name);
+        mgmt_seed(name, dreps[d].drep0, &w);
+        ndr_cursor_free(&w);
+    }
+}
+
+/* ---- byte streams for the server's connections ----------------------------
+ * fuzz_conn's input: a chunking byte (see fuzz_conn.c), then what a
+ * client sends on one connection.  From the captures of the test suite
+ * in tests/vectors (each TCP flow whose first PDU is a bind, reassembled
+ * in capture order), and made here with the codec for what the captures
+ * lack. */
+
+static uint32_t
+rd_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+struct flow {
+    uint8_t key[12];                 /* src ip, dst ip, src port, dst port */
+    uint8_t *data;
+    size_t len, cap;
+};
+
+static void
+conn_seeds_from_pcap(const char *path, const char *tag)
+{
+    struct flow flows[64];
+    size_t nflows = 0, len = 0, off = 24;
+    uint8_t *f = NULL;
+    FILE *fp = fopen(path, "rb");
+    int nseeds = 0;
+
+    if (fp == NULL) {
+        fprintf(stderr, "mkseeds: cannot open %s\n", path);
+        failures++;
+        return;
+    }
+    for (;;) {
+        uint8_t *g = realloc(f, len + 65536);
+        size_t n;
+        if (g == NULL)
+            break;
+        f = g;
+        n = fread(f + len, 1, 65536, fp);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    fclose(fp);
+    memset(flows, 0, sizeof(flows));
+    while (f != NULL && off + 16 <= len) {
+        uint32_t incl = rd_le32(f + off + 8);
+        const uint8_t *pkt = f + off + 16, *ip, *tcp;
+        size_t ihl, iplen, thl, plen, i;
+
+        if (incl > len - off - 16)
+            break;
+        off += 16 + incl;
+        if (incl < 14 + 20 || pkt[12] != 0x08 || pkt[13] != 0x00)
+            continue;
+        ip = pkt + 14;
+        ihl = (size_t)(ip[0] & 0x0f) * 4;
+        iplen = (size_t)ip[2] << 8 | ip[3];
+        if (ip[9] != 6 || iplen > incl - 14 || ihl + 20 > iplen)
+            continue;
+        tcp = ip + ihl;
+        thl = (size_t)(tcp[12] >> 4) * 4;
+        if (ihl + thl > iplen)
+            continue;
+        plen = iplen - ihl - thl;
+        if (plen == 0)
+            continue;
+        for (i = 0; i < nflows; i++) {
+            if (memcmp(flows[i].key, ip + 12, 8) == 0 &&
+                memcmp(flows[i].key + 8, tcp, 4) == 0)
+                break;
+        }
+        if (i == nflows) {
+            if (nflows == sizeof(flows) / sizeof(flows[0]))
+                continue;
+            memcpy(flows[i].key, ip + 12, 8);
+            memcpy(flows[i].key + 8, tcp, 4);
+            nflows++;
+        }
+        if (flows[i].len + plen > flows[i].cap) {
+            size_t cap = (flows[i].len + plen) * 2;
+            uint8_t *g = realloc(flows[i].data, cap);
+            if (g == NULL)
+                continue;
+            flows[i].data = g;
+            flows[i].cap = cap;
+        }
+        memcpy(flows[i].data + flows[i].len, tcp + thl, plen);
+        flows[i].len += plen;
+    }
+    for (size_t i = 0; i < nflows; i++) {
+        /* Client to server: starts with a bind. */
+        if (flows[i].len >= RPC_HDR_LEN && flows[i].data[0] == RPC_C_VERS &&
+            flows[i].data[2] == PTYPE_BIND && flows[i].len < 65536) {
+            uint8_t *buf = malloc(flows[i].len + 1);
+            char name[64];
+
+            if (buf != NULL) {
+                buf[0] = 0;
+                memcpy(buf + 1, flows[i].data, flows[i].len);
+                snprintf(name, sizeof(name), "%s_%02d", tag, nseeds++);
+                write_seed("conn", name, buf, flows[i].len + 1);
+                free(buf);
+            }
+        }
+        free(flows[i].data);
+    }
+    free(f);
+}
+
+/* Appends one PDU to w. */
+static void
+put_pdu(struct ndr_cursor *w, struct rpc_pdu *p)
+{
+    if (rpc_pdu_encode(p, w) != 0)
+        failures++;
+}
+
+static void
+put_bind(struct ndr_cursor *w, uint8_t ptype, uint32_t call_id, int btfn)
+{
+    static RPC_SYNTAX_IDENTIFIER xfer[2];
+    static struct rpc_ctx_elem ctx[3];
+    struct rpc_pdu p;
+
+    xfer[0] = rpc_ndr20_syntax;
+    rpc_btfn_syntax(BTFN_SECURITY_CONTEXT_MULTIPLEXING |
+                    BTFN_KEEP_CONNECTION_ON_ORPHAN, &xfer[1]);
+    memset(ctx, 0, sizeof(ctx));
+    ctx[0].cont_id = 0;
+    syntax(&ctx[0].abstract, "25b0ad95-8a83-4c70-b453-e0c202c9d616", 1, 0);
+    ctx[0].n_xfer = 1;
+    ctx[0].xfer = &xfer[0];
+    ctx[1].cont_id = 1;
+    syntax(&ctx[1].abstract, "afa8bd80-7d8a-11c9-bef4-08002b102989", 1, 0);
+    ctx[1].n_xfer = 1;
+    ctx[1].xfer = &xfer[0];
+    ctx[2].cont_id = 2;
+    ctx[2].abstract = ctx[0].abstract;
+    ctx[2].n_xfer = 1;
+    ctx[2].xfer = &xfer[1];
+    rpc_pdu_init(&p, ptype, call_id);
+    p.hdr.pfc_flags |= PFC_CONC_MPX;
+    p.u.bind.max_xmit_frag = 5840;
+    p.u.bind.max_recv_frag = 5840;
+    p.u.bind.n_ctx = btfn ? 3 : 2;
+    p.u.bind.ctx = ctx;
+    put_pdu(w, &p);
+}
+
+static void
+put_request(struct ndr_cursor *w, uint32_t call_id, uint16_t ctx,
+            uint16_t opnum, const uint8_t *stub, size_t len, size_t frag,
+            uint8_t drep0)
+{
+    size_t off = 0, chunk = frag ? frag : (len ? len : 1);
+
+    do {
+        size_t n = len - off < chunk ? len - off : chunk;
+        struct rpc_pdu p;
+
+        rpc_pdu_init(&p, PTYPE_REQUEST, call_id);
+        p.hdr.drep[0] = drep0;
+        p.hdr.pfc_flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
+                                    (off + n == len ? PFC_LAST_FRAG : 0));
+        p.u.request.alloc_hint = (uint32_t)(len - off);
+        p.u.request.cont_id = ctx;
+        p.u.request.opnum = opnum;
+        p.u.request.stub = stub + off;
+        p.u.request.stub_len = n;
+        put_pdu(w, &p);
+        off += n;
+    } while (off < len);
+}
+
+static void
+put_simple(struct ndr_cursor *w, uint8_t ptype, uint32_t call_id)
+{
+    struct rpc_pdu p;
+
+    rpc_pdu_init(&p, ptype, call_id);
+    put_pdu(w, &p);
+}
+
+static void
+conn_seed(const char *name, uint8_t chunking, const struct ndr_cursor *w)
+{
+    uint8_t *buf = malloc(w->len + 1);
+
+    if (buf == NULL) {
+        failures++;
+        return;
+    }
+    buf[0] = chunking;
+    memcpy(buf + 1, w->data, w->len);
+    write_seed("conn", name, buf, w->len + 1);
+    free(buf);
+}
+
+static void
+conn_seeds(const char *vectors_txt)
+{
+    static const uint8_t be_stub[8] = {0, 0, 0, 4, 0xde, 0xad, 0xbe, 0xef};
+    static const uint8_t stats_req[4] = {4, 0, 0, 0};
+    static const uint8_t princ_req[8] = {10, 0, 0, 0, 64, 0, 0, 0};
+    static const uint8_t raise_req[4] = {0x05, 0x00, 0x00, 0x00};
+    char dir[2048], path[4096];
+    const char *slash = strrchr(vectors_txt, '/');
+    struct ndr_cursor w;
+
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - vectors_txt) : 1,
+             slash ? vectors_txt : ".");
+    snprintf(path, sizeof(path), "%s/all.pcap", dir);
+    conn_seeds_from_pcap(path, "cap_all");
+    snprintf(path, sizeof(path), "%s/btfn.pcap", dir);
+    conn_seeds_from_pcap(path, "cap_btfn");
+
+    /* Every opnum of both interfaces, in one connection. */
+    if (ndr_init_write(&w, 1024, DREP_LE) != 0)
+        exit(EXIT_FAILURE);
+    put_bind(&w, PTYPE_BIND, 1, 1);
+    put_request(&w, 2, 0, 0, stub_bytes, sizeof(stub_bytes), 0, DREP_LE);
+    put_request(&w, 3, 0, 1, NULL, 0, 0, DREP_LE);
+    put_request(&w, 4, 0, 2, raise_req, sizeof(raise_req), 0, DREP_LE);
+    put_request(&w, 5, 0, 3, NULL, 0, 0, DREP_LE);
+    put_request(&w, 6, 0, 9, NULL, 0, 0, DREP_LE);
+    put_request(&w, 7, 1, 0, NULL, 0, 0, DREP_LE);
+    put_request(&w, 8, 1, 1, stats_req, sizeof(stats_req), 0, DREP_LE);
+    put_request(&w, 9, 1, 2, NULL, 0, 0, DREP_LE);
+    put_request(&w, 10, 1, 3, NULL, 0, 0, DREP_LE);
+    put_request(&w, 11, 1, 4, princ_req, sizeof(princ_req), 0, DREP_LE);
+    put_request(&w, 12, 2, 0, stub_bytes, 8, 0, DREP_BE);
+    conn_seed("all_ops", 0, &w);
+    conn_seed("all_ops_linger", 0x80, &w);
+    ndr_cursor_free(&w);
+
+    /* Fragments, alter_context, co_cancel, orphaned, written in small
+     * chunks. */
+    if (ndr_init_write(&w, 1024, DREP_LE) != 0)
+        exit(EXIT_FAILURE);
+    put_bind(&w, PTYPE_BIND, 1, 0);
+    put_bind(&w, PTYPE_ALTER_CONTEXT, 2, 1);
+    put_request(&w, 3, 0, 0, stub_bytes, sizeof(stub_bytes), 16, DREP_LE);
+    put_request(&w, 4, 0, 1, be_stub, sizeof(be_stub), 0, DREP_LE);
+    put_simple(&w, PTYPE_CO_CANCEL, 4);
+    put_request(&w, 5, 0, 0, stub_bytes, 40, 8, DREP_LE);
+    put_simple(&w, PTYPE_ORPHANED, 5);
+    put_simple(&w, PTYPE_AUTH3, 6);
+    conn_seed("frag_cancel", 0x87, &w);
+    ndr_cursor_free(&w);
+
+    /* Before any bind; a second bind. */
+    if (ndr_init_write(&w, 256, DREP_LE) != 0)
+        exit(EXIT_FAILURE);
+    put_request(&w, 1, 0, 0, NULL, 0, 0, DREP_LE);
+    conn_seed("no_bind", 0, &w);
+    ndr_cursor_free(&w);
+    if (ndr_init_write(&w, 256, DREP_LE) != 0)
+        exit(EXIT_FAILURE);
+    put_bind(&w, PTYPE_BIND, 1, 0);
+    put_bind(&w, PTYPE_BIND, 2, 0);
+    conn_seed("two_binds", 0, &w);
+    ndr_cursor_free(&w);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -665,6 +1001,10 @@ main(int argc, char **argv)
     make_dir("ndr");
     make_dir("strbind");
     make_dir("tower");
+    make_dir("mgmt");
+    make_dir("conn");
+    mgmt_seeds();
+    conn_seeds(argv[1]);
     pdu_seeds(v, nv);
     tower_seeds(v, nv);
     ndr_seeds(v, nv);
