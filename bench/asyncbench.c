@@ -34,7 +34,7 @@
 
 #define PAYLOAD 64
 
-static char binding[160];
+static char binding[256];
 static double seconds = 3;
 
 static double
