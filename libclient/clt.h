@@ -199,6 +199,32 @@ unsigned clt_thread_cancels(struct clt_thread *ts, long *timeout);
 int clt_thread_post_cancel(pthread_t tid, long timeout, int *found);
 
 /* clt_call.c */
+/* Writes a request (msg: opnum, stub) as fragments of c->max_xmit bytes
+ * (C706 12.6.3.1: a multiple of 8 stub bytes in all but the last), up to
+ * 64 of them per system call.  between(arg, dl), when given, runs after
+ * each batch (a cancel goes out between fragments, and may move the
+ * deadline dl of the writes that follow); *first_sent becomes 1 once the
+ * first fragment is out.  0; -1 with errno from the write (ETIMEDOUT at
+ * dl); -2: between() failed. */
+int clt_write_request(struct clt_conn *c, uint32_t call_id, uint16_t cont_id,
+                      const GUID *object, const RPC_MESSAGE *msg,
+                      clt_deadline *dl,
+                      int (*between)(void *arg, clt_deadline *dl),
+                      void *arg, int *first_sent);
+/* The reply of a call, assembled from its response fragments. */
+struct clt_reply {
+    uint8_t *buf;                    /* I_RpcrtBufAlloc'ed, NULL: none yet */
+    size_t len, cap;
+    uint32_t drep;                   /* the first fragment's */
+    int started;                     /* the first fragment came */
+};
+/* One PDU that came on the call's connection c, parsed into p: a
+ * fragment of the reply, a fault, shutdown, a late answer of an earlier
+ * orphaned call (ignored) or a protocol error.  0: more to come; 1: the
+ * call is over with *st (RPC_S_OK: r has the reply).  c is marked broken
+ * where the PDU leaves it unusable. */
+int clt_reply_take(struct clt_conn *c, struct clt_reply *r, uint32_t call_id,
+                   const struct rpc_pdu *p, RPC_STATUS *st);
 /* The status a fault PDU carries: the header's, or (DCE servers, C706
  * 12.6.4.7's user-exception form) the first u32 of the stub when the
  * header says 0. */

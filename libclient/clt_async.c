@@ -237,10 +237,7 @@ struct clt_acall {
     RPC_STATUS status;
     /* Poller only. */
     unsigned cancels_sent;
-    int started;
-    uint8_t *reply;
-    size_t reply_len, reply_cap;
-    uint32_t drep;
+    struct clt_reply r;
 };
 
 static struct {
@@ -256,7 +253,7 @@ acall_destroy(struct rpc_handle *h)
 {
     struct clt_acall *k = (struct clt_acall *)h;
 
-    free(k->reply);
+    I_RpcrtBufFree(k->r.buf);
     free(k);
 }
 
@@ -316,17 +313,17 @@ acall_complete(struct rpc_async *a, void *reply)
      * ours to hand over. */
     if (m != NULL) {
         if (st == RPC_S_OK) {
-            if (k->reply == NULL)
-                k->reply = malloc(1);
-            if (k->reply == NULL) {
+            if (k->r.buf == NULL)
+                k->r.buf = malloc(1);
+            if (k->r.buf == NULL) {
                 st = RPC_S_OUT_OF_MEMORY;
                 m->Buffer = NULL;
                 m->BufferLength = 0;
             } else {
-                m->Buffer = k->reply;
-                m->BufferLength = (unsigned int)k->reply_len;
-                m->DataRepresentation = k->drep;
-                k->reply = NULL;
+                m->Buffer = k->r.buf;
+                m->BufferLength = (unsigned int)k->r.len;
+                m->DataRepresentation = k->r.drep;
+                k->r.buf = NULL;
             }
         } else {
             m->Buffer = NULL;
@@ -465,32 +462,10 @@ abandon(struct clt_acall *k)
         k->c->broken = 1;
     if (!k->c->broken && send_simple(k, PTYPE_ORPHANED) != 0)
         k->c->broken = 1;
-    if (!(k->c->features & BTFN_KEEP_CONNECTION_ON_ORPHAN) || k->started ||
+    if (!(k->c->features & BTFN_KEEP_CONNECTION_ON_ORPHAN) || k->r.started ||
         k->c->rlen != 0)
         k->c->broken = 1;
     retire_call(k, RPC_S_CALL_CANCELLED);
-}
-
-static int
-append_reply(struct clt_acall *k, const uint8_t *p, size_t n)
-{
-    if (n > CLT_MAX_RESPONSE - k->reply_len)
-        return -1;
-    if (k->reply_len + n > k->reply_cap) {
-        size_t cap = k->reply_cap ? k->reply_cap : 256;
-        uint8_t *nr;
-
-        while (cap < k->reply_len + n)
-            cap *= 2;
-        if ((nr = realloc(k->reply, cap)) == NULL)
-            return -1;
-        k->reply = nr;
-        k->reply_cap = cap;
-    }
-    if (n > 0)
-        memcpy(k->reply + k->reply_len, p, n);
-    k->reply_len += n;
-    return 0;
 }
 
 /* Reads what k's connection has; 1 when the call is over (k retired). */
@@ -516,54 +491,12 @@ on_readable(struct clt_acall *k)
             retire_call(k, RPC_S_CALL_FAILED);
             return 1;
         }
-        if (rpc_pdu_parse(k->c->rbuf, len, &p) != 0) {
+        if (rpc_pdu_parse(clt_conn_pdu(k->c), len, &p) != 0) {
             k->c->broken = 1;
             retire_call(k, RPC_S_PROTOCOL_ERROR);
             return 1;
         }
-        if (p.hdr.call_id != k->call_id &&
-            (p.hdr.ptype == PTYPE_RESPONSE || p.hdr.ptype == PTYPE_FAULT)) {
-            /* A late answer to an earlier orphaned call on this
-             * connection. */
-            rpc_pdu_clear(&p);
-            clt_conn_consume(k->c, len);
-            continue;
-        }
-        switch (p.hdr.ptype) {
-        case PTYPE_RESPONSE:
-            if (!k->started && !(p.hdr.pfc_flags & PFC_FIRST_FRAG)) {
-                st = RPC_S_PROTOCOL_ERROR;
-                k->c->broken = 1;
-                done = 1;
-                break;
-            }
-            if (!k->started)
-                k->drep = (uint32_t)p.hdr.drep[0] | (uint32_t)p.hdr.drep[1] << 8 |
-                          (uint32_t)p.hdr.drep[2] << 16 | (uint32_t)p.hdr.drep[3] << 24;
-            k->started = 1;
-            if (append_reply(k, p.u.response.stub, p.u.response.stub_len) != 0) {
-                st = RPC_S_OUT_OF_MEMORY;
-                k->c->broken = 1;
-                done = 1;
-            } else if (p.hdr.pfc_flags & PFC_LAST_FRAG) {
-                done = 1;
-            }
-            break;
-        case PTYPE_FAULT:
-            st = proto_status_from_nca(clt_fault_status(&p));
-            if (st == RPC_S_OK)
-                st = RPC_S_CALL_FAILED;
-            done = 1;
-            break;
-        case PTYPE_SHUTDOWN:
-            k->c->broken = 1;       /* finish this call, then drop it */
-            break;
-        default:
-            st = RPC_S_PROTOCOL_ERROR;
-            k->c->broken = 1;
-            done = 1;
-            break;
-        }
+        done = clt_reply_take(k->c, &k->r, k->call_id, &p, &st);
         rpc_pdu_clear(&p);
         clt_conn_consume(k->c, len);
         if (done) {
@@ -685,53 +618,26 @@ poller_start_locked(void)
 
 /* ---- sending (the caller's thread) ----------------------------------------- */
 
-/* The whole request, in fragments of the negotiated size (as clt_call.c
- * sends a synchronous one; C706 12.6.3.1, a multiple of 8 stub bytes in
- * all but the last). */
+/* The whole request (clt_write_request: the same fragments as a
+ * synchronous call's), written before the call is handed to the poller. */
 static RPC_STATUS
 send_request(struct clt_acall *k, uint16_t cont_id, const GUID *object,
              const PRPC_MESSAGE msg)
 {
-    const uint8_t *stub = msg->Buffer;
-    size_t total = msg->BufferLength, off = 0;
-    int has_obj = !UuidIsNil((UUID *)(uintptr_t)object, NULL);
-    size_t hdr_len = RPC_REQUEST_HDR_LEN + (has_obj ? 16 : 0);
-    size_t max_stub = (k->c->max_xmit - hdr_len) & ~(size_t)7;
+    clt_deadline dl;
+    int first_sent = 0;
 
-    do {
-        size_t chunk = total - off < max_stub ? total - off : max_stub;
-        uint8_t hdr[RPC_REQUEST_HDR_LEN + 16];
-        struct ndr_cursor cur;
-        struct rpc_pdu p;
-        struct iovec iov[2];
-        clt_deadline dl;
-
-        clt_deadline_none(&dl);
-        rpc_pdu_init(&p, PTYPE_REQUEST, k->call_id);
-        p.hdr.drep[0] = HOST_DREP;
-        p.hdr.pfc_flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
-                                    (off + chunk == total ? PFC_LAST_FRAG : 0) |
-                                    (has_obj ? PFC_OBJECT_UUID : 0));
-        p.u.request.alloc_hint = (uint32_t)(total - off);
-        p.u.request.cont_id = cont_id;
-        p.u.request.opnum = (uint16_t)msg->ProcNum;
-        if (has_obj)
-            p.u.request.object = *object;
-        ndr_init_write_fixed(&cur, hdr, sizeof(hdr), HOST_DREP);
-        if (rpc_pdu_encode(&p, &cur) != 0 || cur.len != hdr_len)
-            return RPC_S_INTERNAL_ERROR;
-        ndr_patch_u16(&cur, 8, (uint16_t)(hdr_len + chunk));
-        iov[0].iov_base = hdr;
-        iov[0].iov_len = hdr_len;
-        iov[1].iov_base = (void *)(uintptr_t)(stub + off);
-        iov[1].iov_len = chunk;
-        if (clt_conn_writev(k->c, iov, chunk ? 2 : 1, &dl) != 0) {
-            k->c->broken = 1;
-            return off == 0 ? RPC_S_CALL_FAILED_DNE : RPC_S_CALL_FAILED;
-        }
-        off += chunk;
-    } while (off < total);
-    return RPC_S_OK;
+    clt_deadline_none(&dl);
+    if (clt_write_request(k->c, k->call_id, cont_id, object, msg, &dl, NULL,
+                          NULL, &first_sent) == 0) {
+        /* The poller reads only once poll() said readable. */
+        k->c->poll_first = 0;
+        return RPC_S_OK;
+    }
+    if (errno == EINVAL)
+        return RPC_S_INTERNAL_ERROR;
+    k->c->broken = 1;
+    return first_sent ? RPC_S_CALL_FAILED : RPC_S_CALL_FAILED_DNE;
 }
 
 RPC_EXPORT RPC_STATUS RPC_ENTRY

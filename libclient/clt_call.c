@@ -30,10 +30,7 @@ struct clt_call {
     uint32_t call_id;
     int first_sent;          /* the first request fragment is on the wire */
     unsigned sent;           /* co_cancel PDUs written */
-    /* Reply reassembly. */
-    uint8_t *reply;
-    size_t reply_len, reply_cap;
-    uint32_t reply_drep;
+    struct clt_reply r;
 };
 
 /* ---- buffers ------------------------------------------------------------ */
@@ -158,7 +155,7 @@ orphan(struct clt_call *k)
 {
     if (k->first_sent && send_simple(k, PTYPE_ORPHANED) != 0)
         k->c->broken = 1;
-    if (!(k->c->features & BTFN_KEEP_CONNECTION_ON_ORPHAN) || k->reply_len != 0 ||
+    if (!(k->c->features & BTFN_KEEP_CONNECTION_ON_ORPHAN) || k->r.started ||
         k->c->rlen != 0 || !k->first_sent)
         k->c->broken = 1;
     return RPC_S_CALL_FAILED;
@@ -168,35 +165,35 @@ orphan(struct clt_call *k)
 
 /* Request fragments go out in batches of this many, headers and stub
  * chunks in one writev: a 1 MiB request at 5840-byte fragments is 4
- * system calls, not 180.  A cancel is looked at between batches. */
+ * system calls, not 180. */
 #define FRAGS_PER_WRITE (CLT_MAX_IOV / 2)
 
-static RPC_STATUS
-send_request(struct clt_call *k, uint16_t cont_id, const GUID *object,
-             const PRPC_MESSAGE msg)
+int
+clt_write_request(struct clt_conn *c, uint32_t call_id, uint16_t cont_id,
+                  const GUID *object, const RPC_MESSAGE *msg,
+                  clt_deadline *dl, int (*between)(void *arg, clt_deadline *dl),
+                  void *arg, int *first_sent)
 {
     const uint8_t *stub = msg->Buffer;
     size_t total = msg->BufferLength, off = 0;
     int has_obj = object != NULL && !UuidIsNil((UUID *)(uintptr_t)object, NULL);
     size_t hdr_len = RPC_REQUEST_HDR_LEN + (has_obj ? 16 : 0);
-    size_t max_stub = k->c->max_xmit - hdr_len;
-    uint8_t hdrs[FRAGS_PER_WRITE][RPC_REQUEST_HDR_LEN + 16];
-    struct iovec iov[CLT_MAX_IOV];
-
     /* Stub data in a request fragment is a multiple of 8 bytes except in
      * the last one (MS-RPCE 3.3.1.5.2.x keeps NDR alignment across
      * fragments): round the chunk down. */
-    max_stub &= ~(size_t)7;
-    do {
-        clt_deadline dl;
-        int n = 0, f;
+    size_t max_stub = (c->max_xmit - hdr_len) & ~(size_t)7;
+    uint8_t hdrs[FRAGS_PER_WRITE][RPC_REQUEST_HDR_LEN + 16];
+    struct iovec iov[CLT_MAX_IOV];
 
-        for (f = 0; f < FRAGS_PER_WRITE && (f == 0 || off < total); f++) {
+    do {
+        int n = 0;
+
+        for (int f = 0; f < FRAGS_PER_WRITE && (f == 0 || off < total); f++) {
             size_t chunk = total - off < max_stub ? total - off : max_stub;
             struct ndr_cursor cur;
             struct rpc_pdu p;
 
-            rpc_pdu_init(&p, PTYPE_REQUEST, k->call_id);
+            rpc_pdu_init(&p, PTYPE_REQUEST, call_id);
             p.hdr.drep[0] = HOST_DREP;
             p.hdr.pfc_flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
                                         (off + chunk == total ? PFC_LAST_FRAG : 0) |
@@ -207,8 +204,10 @@ send_request(struct clt_call *k, uint16_t cont_id, const GUID *object,
             if (has_obj)
                 p.u.request.object = *object;
             ndr_init_write_fixed(&cur, hdrs[f], sizeof(hdrs[f]), HOST_DREP);
-            if (rpc_pdu_encode(&p, &cur) != 0 || cur.len != hdr_len)
-                return RPC_S_INTERNAL_ERROR;
+            if (rpc_pdu_encode(&p, &cur) != 0 || cur.len != hdr_len) {
+                errno = EINVAL;
+                return -1;
+            }
             /* The header was encoded without the stub: set the real length. */
             ndr_patch_u16(&cur, 8, (uint16_t)(hdr_len + chunk));
             iov[n].iov_base = hdrs[f];
@@ -221,50 +220,75 @@ send_request(struct clt_call *k, uint16_t cont_id, const GUID *object,
             }
             off += chunk;
         }
-        clt_cancel_deadline(&k->cc, NULL, &dl);
-        if (clt_conn_writev(k->c, iov, n, &dl) != 0) {
-            if (errno == ETIMEDOUT && k->cc.seen > 0)
-                return orphan(k);
-            k->c->broken = 1;
-            return k->first_sent ? RPC_S_CALL_FAILED : RPC_S_CALL_FAILED_DNE;
-        }
-        k->first_sent = 1;
-        /* A cancel that came while these fragments went out is sent now,
-         * between fragments. */
-        if (send_cancels(k) != 0) {
-            k->c->broken = 1;
-            return RPC_S_CALL_FAILED;
-        }
+        if (clt_conn_writev(c, iov, n, dl) != 0)
+            return -1;
+        *first_sent = 1;
+        if (between != NULL && between(arg, dl) != 0)
+            return -2;
     } while (off < total);
-    k->c->poll_first = 1;
-    return RPC_S_OK;
+    c->poll_first = 1;
+    return 0;
+}
+
+/* Between batches of request fragments: the cancels that came meanwhile
+ * go out, and the first of them starts the cancel timer for the rest. */
+static int
+cancels_between(void *arg, clt_deadline *dl)
+{
+    struct clt_call *k = arg;
+
+    if (send_cancels(k) != 0)
+        return -1;
+    clt_cancel_deadline(&k->cc, NULL, dl);
+    return 0;
+}
+
+static RPC_STATUS
+send_request(struct clt_call *k, uint16_t cont_id, const GUID *object,
+             const PRPC_MESSAGE msg)
+{
+    clt_deadline dl;
+    int r;
+
+    /* The deadline is the cancel timer's (none until a cancel comes). */
+    clt_cancel_deadline(&k->cc, NULL, &dl);
+    r = clt_write_request(k->c, k->call_id, cont_id, object, msg, &dl,
+                          cancels_between, k, &k->first_sent);
+    if (r == 0)
+        return RPC_S_OK;
+    if (r == -1 && errno == EINVAL)
+        return RPC_S_INTERNAL_ERROR;
+    if (r == -1 && errno == ETIMEDOUT && k->cc.seen > 0)
+        return orphan(k);
+    k->c->broken = 1;
+    return k->first_sent ? RPC_S_CALL_FAILED : RPC_S_CALL_FAILED_DNE;
 }
 
 /* ---- receive ------------------------------------------------------------- */
 
 static int
-append_reply(struct clt_call *k, const uint8_t *p, size_t n, uint32_t hint)
+append_reply(struct clt_reply *r, const uint8_t *p, size_t n, uint32_t hint)
 {
-    if (n > CLT_MAX_RESPONSE - k->reply_len)
+    if (n > CLT_MAX_RESPONSE - r->len)
         return -1;
-    if (k->reply_len + n > k->reply_cap) {
-        size_t want = k->reply_len + n, cap = k->reply_cap ? k->reply_cap : 4096;
+    if (r->len + n > r->cap) {
+        size_t want = r->len + n, cap = r->cap ? r->cap : 4096;
         /* alloc_hint (the whole reply, from the first fragment) saves the
          * regrowing; trusted up to 16 MiB of address space, which a
          * lying server can make us reserve but not fill. */
-        if (k->reply_len == 0 && hint > want && hint <= 16u * 1024 * 1024)
+        if (r->len == 0 && hint > want && hint <= 16u * 1024 * 1024)
             cap = want = hint;
         while (cap < want)
             cap *= 2;
-        uint8_t *nr = k->reply == NULL ? clt_buf_alloc(cap) : realloc(k->reply, cap);
+        uint8_t *nr = r->buf == NULL ? clt_buf_alloc(cap) : realloc(r->buf, cap);
         if (nr == NULL)
             return -1;
-        k->reply = nr;
-        k->reply_cap = cap;
+        r->buf = nr;
+        r->cap = cap;
     }
     if (n > 0)
-        memcpy(k->reply + k->reply_len, p, n);
-    k->reply_len += n;
+        memcpy(r->buf + r->len, p, n);
+    r->len += n;
     return 0;
 }
 
@@ -284,11 +308,54 @@ clt_fault_status(const struct rpc_pdu *p)
     return st;
 }
 
+int
+clt_reply_take(struct clt_conn *c, struct clt_reply *r, uint32_t call_id,
+               const struct rpc_pdu *p, RPC_STATUS *st)
+{
+    *st = RPC_S_OK;
+    if (p->hdr.call_id != call_id &&
+        (p->hdr.ptype == PTYPE_RESPONSE || p->hdr.ptype == PTYPE_FAULT))
+        /* The late reply of an earlier call orphaned on this connection
+         * (kept open by keep-connection-on-orphan). */
+        return 0;
+    switch (p->hdr.ptype) {
+    case PTYPE_RESPONSE:
+        if (!r->started && !(p->hdr.pfc_flags & PFC_FIRST_FRAG)) {
+            *st = RPC_S_PROTOCOL_ERROR;
+            c->broken = 1;
+            return 1;
+        }
+        if (!r->started)
+            r->drep = (uint32_t)p->hdr.drep[0] | (uint32_t)p->hdr.drep[1] << 8 |
+                      (uint32_t)p->hdr.drep[2] << 16 | (uint32_t)p->hdr.drep[3] << 24;
+        r->started = 1;
+        if (append_reply(r, p->u.response.stub, p->u.response.stub_len,
+                         p->u.response.alloc_hint) != 0) {
+            *st = RPC_S_OUT_OF_MEMORY;
+            c->broken = 1;
+            return 1;
+        }
+        return (p->hdr.pfc_flags & PFC_LAST_FRAG) != 0;
+    case PTYPE_FAULT:
+        *st = proto_status_from_nca(clt_fault_status(p));
+        if (*st == RPC_S_OK)
+            *st = RPC_S_CALL_FAILED;
+        return 1;
+    case PTYPE_SHUTDOWN:
+        /* The server will close once its calls are done (C706
+         * 12.6.4.10): finish this call, then drop the connection. */
+        c->broken = 1;
+        return 0;
+    default:
+        *st = RPC_S_PROTOCOL_ERROR;
+        c->broken = 1;
+        return 1;
+    }
+}
+
 static RPC_STATUS
 receive_reply(struct clt_call *k)
 {
-    int started = 0;
-
     for (;;) {
         struct rpc_pdu p;
         size_t len;
@@ -318,52 +385,7 @@ receive_reply(struct clt_call *k)
             k->c->broken = 1;
             return RPC_S_PROTOCOL_ERROR;
         }
-        if (p.hdr.call_id != k->call_id &&
-            (p.hdr.ptype == PTYPE_RESPONSE || p.hdr.ptype == PTYPE_FAULT)) {
-            /* The late reply of an earlier call orphaned on this
-             * connection (kept open by keep-connection-on-orphan). */
-            rpc_pdu_clear(&p);
-            clt_conn_consume(k->c, len);
-            continue;
-        }
-        switch (p.hdr.ptype) {
-        case PTYPE_RESPONSE:
-            if (!started && !(p.hdr.pfc_flags & PFC_FIRST_FRAG)) {
-                st = RPC_S_PROTOCOL_ERROR;
-                k->c->broken = 1;
-                done = 1;
-                break;
-            }
-            if (!started)
-                k->reply_drep = (uint32_t)p.hdr.drep[0] | (uint32_t)p.hdr.drep[1] << 8 |
-                                (uint32_t)p.hdr.drep[2] << 16 | (uint32_t)p.hdr.drep[3] << 24;
-            started = 1;
-            if (append_reply(k, p.u.response.stub, p.u.response.stub_len,
-                             p.u.response.alloc_hint) != 0) {
-                st = RPC_S_OUT_OF_MEMORY;
-                k->c->broken = 1;
-                done = 1;
-            } else if (p.hdr.pfc_flags & PFC_LAST_FRAG) {
-                done = 1;
-            }
-            break;
-        case PTYPE_FAULT:
-            st = proto_status_from_nca(clt_fault_status(&p));
-            if (st == RPC_S_OK)
-                st = RPC_S_CALL_FAILED;
-            done = 1;
-            break;
-        case PTYPE_SHUTDOWN:
-            /* The server will close once its calls are done (C706
-             * 12.6.4.10): finish this call, then drop the connection. */
-            k->c->broken = 1;
-            break;
-        default:
-            st = RPC_S_PROTOCOL_ERROR;
-            k->c->broken = 1;
-            done = 1;
-            break;
-        }
+        done = clt_reply_take(k->c, &k->r, k->call_id, &p, &st);
         rpc_pdu_clear(&p);
         clt_conn_consume(k->c, len);
         if (done)
@@ -436,15 +458,15 @@ done:
      * nothing) replaces it (I_RpcSendReceive(3)). */
     clt_buf_free(Message->Buffer);
     if (st == RPC_S_OK) {
-        if (k.reply == NULL)
-            k.reply = malloc(1);
-        Message->Buffer = k.reply;
-        Message->BufferLength = (unsigned int)k.reply_len;
-        Message->DataRepresentation = k.reply_drep;
-        if (k.reply == NULL)
+        if (k.r.buf == NULL)
+            k.r.buf = malloc(1);
+        Message->Buffer = k.r.buf;
+        Message->BufferLength = (unsigned int)k.r.len;
+        Message->DataRepresentation = k.r.drep;
+        if (k.r.buf == NULL)
             st = RPC_S_OUT_OF_MEMORY;
     } else {
-        clt_buf_free(k.reply);
+        clt_buf_free(k.r.buf);
         Message->Buffer = NULL;
         Message->BufferLength = 0;
     }
