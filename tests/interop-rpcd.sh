@@ -65,7 +65,7 @@ trap cleanup EXIT
 # Capture first (when possible), so the whole conversation is in it.
 capture=0
 if command -v tshark >/dev/null 2>&1 && command -v dumpcap >/dev/null 2>&1; then
-    dumpcap -q -i lo -f "tcp port 135" -w "$dir/cap.pcapng" 2>"$dir/cap.err" &
+    dumpcap -q -B 64 -i lo -f "tcp port 135" -w "$dir/cap.pcapng" 2>"$dir/cap.err" &
     cap=$!
     for _ in $(seq 1 100); do
         [ -s "$dir/cap.pcapng" ] && break
