@@ -265,6 +265,10 @@ struct srv_state {
     unsigned loop_claims;            /* hand-offs promised to idle threads */
     int loop_exit;                   /* SRV_KICK_EXIT seen: leave it */
     int loop_stopped;                /* left for good */
+    int inline_busy;                 /* the loop's thread runs a call inline */
+    unsigned inline_seq;             /* counts those calls */
+    int watcher;                     /* an idle thread watches them */
+    int watch_wanted;                /* one was woken to become it */
     unsigned kick;                   /* SRV_KICK_* pending */
     int closed_all;                  /* SRV_KICK_CLOSE_ALL has run */
 
@@ -340,6 +344,9 @@ void srv_io_stop(void);
  * the exit kick (pool threads, srv_worker.c). */
 void srv_io_loop(void);
 void srv_io_loop_break(void);
+/* Whether events wait to be handled in the loop (its runner, after a
+ * break). */
+int srv_io_loop_pending(void);
 /* Queues c, whose connection closed before it was done, for the I/O
  * thread, which releases it (srv.lock held, any thread). */
 void srv_io_call_done_locked(struct srv_call *c);

@@ -84,6 +84,12 @@ srv_io_loop_break(void)
     event_base_loopbreak(srv.base);
 }
 
+int
+srv_io_loop_pending(void)
+{
+    return event_base_get_num_events(srv.base, EVENT_BASE_COUNT_ACTIVE) > 0;
+}
+
 static void kick_cb(evutil_socket_t fd, short what, void *arg);
 static void done_cb(evutil_socket_t fd, short what, void *arg);
 

@@ -62,43 +62,114 @@ min_threads_locked(void)
     return (srv.listening ? srv.min_threads : 0) + (srv.io_running ? 1u : 0u);
 }
 
+/* How often the watcher looks at a call its loop thread runs inline, and
+ * how long it goes on looking once no call runs inline. */
+#define WATCH_TICK_NS   250000L
+#define WATCH_LINGER    200             /* ticks: 50 ms */
+
 /* Runs the event loop until it breaks (srv.lock held on entry and on
  * return, dropped meanwhile).  Leader/followers: when a request is
  * complete and an idle thread is there to take the loop over, the loop
- * thread keeps the call for itself (srv_worker_submit), leaves the loop,
- * hands it on and runs the call: no thread hand-off between reading a
- * request and running its routine. */
+ * thread keeps the call for itself (srv_worker_submit), leaves the loop
+ * and runs the call: no thread hand-off between reading a request and
+ * running its routine.
+ *
+ * The loop is handed on lazily.  When nothing else is pending in the loop,
+ * the thread runs the call "inline" and goes back into the loop itself
+ * afterwards; an idle thread watching (the watcher, worker_main) takes the
+ * loop over only if the same call is still running after one to two
+ * ticks, so a short call costs no wake-up of another thread, and a long or
+ * blocking one leaves the connections unread for half a millisecond at
+ * most.  With other events pending the loop is handed on at once, so that
+ * they are served in parallel. */
 static void
 lead_locked(void)
 {
-    struct srv_call *k;
-    int wake = 0;
-
     srv.loop_free = 0;
-    pthread_mutex_unlock(&srv.lock);
-    tls_loop_runner = 1;
-    srv_io_loop();
-    tls_loop_runner = 0;
-    k = tls_fast;
-    tls_fast = NULL;
-    pthread_mutex_lock(&srv.lock);
-    if (k != NULL)
-        srv.loop_claims--;
-    if (srv.loop_exit) {
-        srv.loop_stopped = 1;
-        pthread_cond_broadcast(&srv.cond);
-    } else {
-        srv.loop_free = 1;
-        wake = srv.nidle > 0;
-    }
-    if (k == NULL && !wake)
+    for (;;) {
+        struct srv_call *k;
+        unsigned seq = 0;
+        int wake = 0, lazy;
+
+        pthread_mutex_unlock(&srv.lock);
+        tls_loop_runner = 1;
+        srv_io_loop();
+        tls_loop_runner = 0;
+        k = tls_fast;
+        tls_fast = NULL;
+        lazy = k != NULL && !srv_io_loop_pending();
+        pthread_mutex_lock(&srv.lock);
+        if (srv.loop_exit) {
+            if (k != NULL)
+                srv.loop_claims--;
+            srv.loop_stopped = 1;
+            pthread_cond_broadcast(&srv.cond);
+        } else if (k == NULL) {
+            /* Not ours to leave: run it again. */
+            continue;
+        } else if (lazy) {
+            /* The claim stays until the call ends or the watcher takes
+             * the loop over: an idle thread stays reserved for it. */
+            srv.inline_busy = 1;
+            seq = ++srv.inline_seq;
+            if (!srv.watcher && !srv.watch_wanted) {
+                /* The first inline call after a quiet spell: wake an idle
+                 * thread to watch (it keeps watching while calls come). */
+                srv.watch_wanted = 1;
+                wake = 1;
+            }
+        } else {
+            srv.loop_claims--;
+            srv.loop_free = 1;
+            wake = srv.nidle > 0;
+        }
+        if (k == NULL)
+            return;
+        pthread_mutex_unlock(&srv.lock);
+        if (wake)
+            pthread_cond_signal(&srv.work);
+        if (srv_call_run(k))
+            srv_call_complete(k);
+        pthread_mutex_lock(&srv.lock);
+        if (lazy && srv.inline_busy && srv.inline_seq == seq) {
+            /* Nobody took the loop over: back into it. */
+            srv.inline_busy = 0;
+            srv.loop_claims--;
+            continue;
+        }
         return;
-    pthread_mutex_unlock(&srv.lock);
-    if (wake)
-        pthread_cond_signal(&srv.work);
-    if (k != NULL && srv_call_run(k))
-        srv_call_complete(k);
-    pthread_mutex_lock(&srv.lock);
+    }
+}
+
+/* The watcher's tick (srv.lock held): 1 when it took the loop over. */
+static int
+watch_tick_locked(unsigned *seen, unsigned *quiet)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_nsec += WATCH_TICK_NS;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    (void)pthread_cond_timedwait(&srv.work, &srv.lock, &t);
+    if (srv.inline_busy && srv.inline_seq == *seen) {
+        /* The same call for a whole tick: the loop is ours, with the
+         * claim its thread held. */
+        srv.inline_busy = 0;
+        srv.loop_claims--;
+        srv.loop_free = 1;
+        return 1;
+    }
+    if (srv.inline_busy) {
+        *seen = srv.inline_seq;
+        *quiet = 0;
+    } else {
+        *seen = 0;
+        (*quiet)++;
+    }
+    return 0;
 }
 
 static void *
@@ -117,13 +188,45 @@ worker_main(void *arg)
             struct timespec until;
             int r = 0;
 
+            int watching = 0;
+            unsigned seen = 0, quiet = 0;
+
             clock_gettime(CLOCK_REALTIME, &until);
             until.tv_sec += srv.opt.worker_idle;
             srv.nidle++;
             while (srv.q_head == NULL && !srv.workers_exit && !srv.loop_free &&
-                   r != ETIMEDOUT)
+                   r != ETIMEDOUT) {
+                if (!watching && !srv.watcher &&
+                    (srv.inline_busy || srv.watch_wanted)) {
+                    /* Calls run inline: somebody has to watch them. */
+                    srv.watcher = 1;
+                    srv.watch_wanted = 0;
+                    watching = 1;
+                    seen = srv.inline_seq;
+                    quiet = 0;
+                }
+                if (watching) {
+                    if (watch_tick_locked(&seen, &quiet))
+                        break;
+                    if (quiet > WATCH_LINGER) {
+                        srv.watcher = 0;
+                        watching = 0;
+                    }
+                    continue;
+                }
                 r = pthread_cond_timedwait(&srv.work, &srv.lock, &until);
+            }
             srv.nidle--;
+            if (watching)
+                srv.watcher = 0;
+            if (!srv.watcher && (srv.inline_busy || srv.watch_wanted)) {
+                /* This thread leaves with a call running inline and nobody
+                 * watching it (or a wake-up meant for a watcher taken):
+                 * another idle thread -- there is one, the claim reserves
+                 * it -- watches from now on. */
+                srv.watch_wanted = 1;
+                pthread_cond_signal(&srv.work);
+            }
             if (srv.loop_free)
                 continue;
             if (srv.q_head == NULL && !srv.workers_exit) {
