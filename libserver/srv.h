@@ -289,6 +289,10 @@ struct srv_state {
     unsigned q_len;
     unsigned nworkers, nidle;
     int workers_exit;
+    struct srv_exited {              /* pool threads gone, to be joined */
+        pthread_t tid;
+        struct srv_exited *next;
+    } *exited;
 
     /* Calls whose routine returned, for the I/O thread. */
     struct srv_call *done_head, *done_tail;

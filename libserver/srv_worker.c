@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "libserver/srv.h"
@@ -254,9 +255,37 @@ worker_main(void *arg)
         pthread_mutex_lock(&srv.lock);
     }
     srv.nworkers--;
+    /* Joined by the next spawn or by srv_worker_stop_all, so that a
+     * shutdown returns with every pool thread gone (nothing of theirs
+     * left behind at exit). */
+    {
+        struct srv_exited *e = malloc(sizeof(*e));
+
+        if (e != NULL) {
+            e->tid = pthread_self();
+            e->next = srv.exited;
+            srv.exited = e;
+        } else {
+            pthread_detach(pthread_self());
+        }
+    }
     pthread_cond_broadcast(&srv.work);
     pthread_mutex_unlock(&srv.lock);
     return NULL;
+}
+
+/* Joins the threads that have left worker_main (srv.lock held: they
+ * released it before returning and never take it again). */
+static void
+join_exited_locked(void)
+{
+    while (srv.exited != NULL) {
+        struct srv_exited *e = srv.exited;
+
+        srv.exited = e->next;
+        pthread_join(e->tid, NULL);
+        free(e);
+    }
 }
 
 /* RPCRT_OPT_MAX_WORKER_THREADS bounds the threads that run calls; the
@@ -273,7 +302,8 @@ spawn_locked(void)
 {
     pthread_t tid;
 
-    if (srv_thread_spawn(&tid, worker_main, NULL, 1) != 0)
+    join_exited_locked();
+    if (srv_thread_spawn(&tid, worker_main, NULL, 0) != 0)
         return -1;
     srv.nworkers++;
     return 0;
@@ -380,6 +410,7 @@ srv_worker_stop_all(void)
     pthread_cond_broadcast(&srv.work);
     while (srv.nworkers > 0)
         pthread_cond_wait(&srv.work, &srv.lock);
+    join_exited_locked();
     srv.workers_exit = 0;
     pthread_mutex_unlock(&srv.lock);
 }
