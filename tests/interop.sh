@@ -112,12 +112,21 @@ while :; do
 done
 
 if [ "$mode" = tshark ]; then
-    n=$(tshark -r "$dir/cap.pcapng" -d "tcp.port==$port,dcerpc" -Y dcerpc 2>/dev/null | wc -l)
-    if ! bad=$(tshark -r "$dir/cap.pcapng" -d "tcp.port==$port,dcerpc" \
+    # Decode-as for the server's port and for every client port too:
+    # tshark's TCP dissector tries the lower port of a connection first,
+    # so a client's ephemeral port that Wireshark knows as some other
+    # protocol's (there are many in 32768-60999) would win over ours.
+    set -- -d "tcp.port==$port,dcerpc"
+    for p in $(tshark -r "$dir/cap.pcapng" -Y "tcp.dstport==$port" -T fields \
+                   -e tcp.srcport 2>/dev/null | sort -un); do
+        set -- "$@" -d "tcp.port==$p,dcerpc"
+    done
+    n=$(tshark -r "$dir/cap.pcapng" "$@" -Y dcerpc 2>/dev/null | wc -l)
+    if ! bad=$(tshark -r "$dir/cap.pcapng" "$@" \
             -Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>"$dir/ts.err"); then
         echo "FAIL: tshark could not apply the filter:"; cat "$dir/ts.err"; exit 1
     fi
-    kinds=$(tshark -r "$dir/cap.pcapng" -d "tcp.port==$port,dcerpc" \
+    kinds=$(tshark -r "$dir/cap.pcapng" "$@" \
         -T fields -e dcerpc.pkt_type 2>/dev/null | tr ',' '\n' | grep -v '^$' | sort -un | tr '\n' ' ')
     echo "tshark: $n frames with DCE/RPC; PDU types seen: $kinds"
     if [ "$n" -lt 20 ]; then
@@ -131,6 +140,8 @@ if [ "$mode" = tshark ]; then
         *" $t "*) ;;
         *) echo "FAIL: no PDU of type $t in the capture"
            echo "dumpcap said: $(cat "$dir/cap.err")"
+           cp "$dir/cap.pcapng" "$builddir/tests/interop-tshark-failed.pcapng" 2>/dev/null &&
+               echo "capture kept: $builddir/tests/interop-tshark-failed.pcapng (port $port)"
            exit 1 ;;
         esac
     done
