@@ -331,7 +331,9 @@ START_TEST(test_async_cancel_soft)
             "elapsed_ms %u, completed %.1f ms after the cancel\n",
             at - t0, elapsed, done - at);
     ck_assert_int_eq(result, 1);
-    ck_assert_uint_ge(elapsed, 250);
+    /* Not ended before the cancel; the routine may start well after the
+     * call on a loaded machine, hence a quarter of the 300 ms. */
+    ck_assert_uint_ge(elapsed, 75);
     ck_assert_uint_lt(elapsed, 10000);
 
     /* Opnum 8: the server aborts with RPC_S_CALL_CANCELLED. */
@@ -439,7 +441,7 @@ START_TEST(test_sync_client_cancels_async)
                     "after %.0f ms\n", c.elapsed, at - c.started);
             ck_assert_int_eq(c.st, RPC_S_OK);
             ck_assert_int_eq(c.result, 1);
-            ck_assert_uint_ge(c.elapsed, 250);
+            ck_assert_uint_ge(c.elapsed, 75);     /* see test_async_cancel_soft */
             ck_assert_uint_lt(c.elapsed, 10000);
         }
         RpcBindingFree(&c.h);

@@ -117,8 +117,10 @@ START_TEST(test_cancel_wait_for_cancel)
             "call returned %.1f ms after the cancel\n",
             c.elapsed, at - c.started, c.ended - at);
     /* elapsed_ms is about the time of the cancel: well under the 10 s
-     * timeout, and not before the cancel. */
-    ck_assert_uint_ge(c.elapsed, 150);
+     * timeout, and not before the cancel -- a quarter of the 200 ms, as the
+     * routine starts only when the server gets to the request, late on a
+     * loaded machine. */
+    ck_assert_uint_ge(c.elapsed, 50);
     ck_assert_uint_lt(c.elapsed, 5000);
     RpcBindingFree(&c.h);
 }

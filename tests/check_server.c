@@ -1689,7 +1689,11 @@ START_TEST(test_co_cancel_async_wait)
         ck_assert(!r.fault);
         ck_assert_uint_eq(r.len, 8);
         ck_assert_uint_eq(rd32(r.stub + 4), 1);        /* cancelled */
-        ck_assert_uint_ge(rd32(r.stub), 150);          /* elapsed_ms */
+        /* elapsed_ms: not ended before the cancel.  The routine starts
+         * when the server gets to the request, which on a loaded machine
+         * (or under TSan) can be a good part of the 200 ms later: a
+         * quarter of it is the bound. */
+        ck_assert_uint_ge(rd32(r.stub), 50);
         ck_assert_uint_lt(rd32(r.stub), 10000);
         ck_assert_double_lt(tu_now_ms() - t0, 5000);
         ck_assert_uint_eq(r.cancel_count, 1);
