@@ -148,12 +148,14 @@ rpctest_echo(RPC_BINDING_HANDLE h, const void *in, uint32_t n, void *out,
     return st;
 }
 
-RPC_STATUS
-rpctest_wait_for_cancel(RPC_BINDING_HANDLE h, uint32_t timeout_ms,
-                        uint32_t *elapsed_ms, int32_t *result)
+/* WaitForCancel (opnum 1) and AsyncWaitForCancel (7), called
+ * synchronously: u32 timeout_ms in, u32 elapsed_ms and i32 result out. */
+static RPC_STATUS
+wait_call(RPC_BINDING_HANDLE h, unsigned opnum, uint32_t timeout_ms,
+          uint32_t *elapsed_ms, int32_t *result)
 {
     uint32_t o[2] = {0, 0};
-    RPC_STATUS st = u32_call(h, 1, timeout_ms, o, 2);
+    RPC_STATUS st = u32_call(h, opnum, timeout_ms, o, 2);
 
     if (elapsed_ms != NULL)
         *elapsed_ms = o[0];
@@ -162,16 +164,31 @@ rpctest_wait_for_cancel(RPC_BINDING_HANDLE h, uint32_t timeout_ms,
     return st;
 }
 
-RPC_STATUS
-rpctest_wait_for_cancel_fault(RPC_BINDING_HANDLE h, uint32_t timeout_ms,
-                              int32_t *ret)
+/* WaitForCancelFault (2) and AsyncWaitForCancelAbort (8): i32 out. */
+static RPC_STATUS
+wait_fault_call(RPC_BINDING_HANDLE h, unsigned opnum, uint32_t timeout_ms,
+                int32_t *ret)
 {
     uint32_t o = 0;
-    RPC_STATUS st = u32_call(h, 2, timeout_ms, &o, 1);
+    RPC_STATUS st = u32_call(h, opnum, timeout_ms, &o, 1);
 
     if (ret != NULL)
         *ret = (int32_t)o;
     return st;
+}
+
+RPC_STATUS
+rpctest_wait_for_cancel(RPC_BINDING_HANDLE h, uint32_t timeout_ms,
+                        uint32_t *elapsed_ms, int32_t *result)
+{
+    return wait_call(h, 1, timeout_ms, elapsed_ms, result);
+}
+
+RPC_STATUS
+rpctest_wait_for_cancel_fault(RPC_BINDING_HANDLE h, uint32_t timeout_ms,
+                              int32_t *ret)
+{
+    return wait_fault_call(h, 2, timeout_ms, ret);
 }
 
 RPC_STATUS
@@ -353,24 +370,12 @@ RPC_STATUS
 rpctest_async_wait_for_cancel(RPC_BINDING_HANDLE h, uint32_t timeout_ms,
                               uint32_t *elapsed_ms, int32_t *result)
 {
-    uint32_t o[2] = {0, 0};
-    RPC_STATUS st = u32_call(h, 7, timeout_ms, o, 2);
-
-    if (elapsed_ms != NULL)
-        *elapsed_ms = o[0];
-    if (result != NULL)
-        *result = (int32_t)o[1];
-    return st;
+    return wait_call(h, 7, timeout_ms, elapsed_ms, result);
 }
 
 RPC_STATUS
 rpctest_async_wait_for_cancel_abort(RPC_BINDING_HANDLE h, uint32_t timeout_ms,
                                     int32_t *ret)
 {
-    uint32_t o = 0;
-    RPC_STATUS st = u32_call(h, 8, timeout_ms, &o, 1);
-
-    if (ret != NULL)
-        *ret = (int32_t)o;
-    return st;
+    return wait_fault_call(h, 8, timeout_ms, ret);
 }
