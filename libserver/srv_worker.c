@@ -23,9 +23,13 @@
  * runner, also while every other thread blocks in a routine.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "libserver/srv.h"
 
@@ -68,6 +72,60 @@ min_threads_locked(void)
 #define WATCH_TICK_NS   250000L
 #define WATCH_LINGER    200             /* ticks: 50 ms */
 
+/* Whether the machine has a CPU to spare, for lead_locked: the runnable
+ * threads of the whole system (the fourth field of /proc/loadavg, "R/T"),
+ * averaged over the last few samples, against the CPUs this process may
+ * run on.  Sampled at most once a millisecond, and only when the answer
+ * matters (a request is ready while others are pending), so it costs
+ * nothing to an idle or lightly loaded server.  Without /proc the answer
+ * is yes, which hands the loop on as soon as work is pending.  Called by
+ * the thread that runs the loop only (one at a time; the role changes
+ * hands under srv.lock). */
+#define SPARE_SAMPLE_NS 1000000L
+
+static int
+spare_cpu(void)
+{
+    static long ncpu;
+    static struct timespec last;
+    static double avg = -1;
+    static int spare = 1;
+    struct timespec now;
+    char b[128];
+    ssize_t n;
+    long running, threads;
+    double la[3];
+    int fd;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (avg >= 0 && (now.tv_sec - last.tv_sec) * 1000000000L +
+                        (now.tv_nsec - last.tv_nsec) < SPARE_SAMPLE_NS)
+        return spare;
+    last = now;
+    if (ncpu == 0) {
+        cpu_set_t set;
+
+        ncpu = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
+                                                            : sysconf(_SC_NPROCESSORS_ONLN);
+        if (ncpu < 1)
+            ncpu = 1;
+    }
+    if ((fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC)) < 0)
+        return spare = 1;
+    n = read(fd, b, sizeof(b) - 1);
+    close(fd);
+    if (n <= 0)
+        return spare = 1;
+    b[n] = '\0';
+    if (sscanf(b, "%lf %lf %lf %ld/%ld", &la[0], &la[1], &la[2], &running,
+               &threads) != 5)
+        return spare = 1;
+    /* This thread is one of the runnable ones. */
+    avg = avg < 0 ? (double)running : 0.9 * avg + 0.1 * (double)running;
+    spare = avg < (double)ncpu - 0.5;
+    return spare;
+}
+
 /* Runs the event loop until it breaks (srv.lock held on entry and on
  * return, dropped meanwhile).  Leader/followers: when a request is
  * complete and an idle thread is there to take the loop over, the loop
@@ -82,7 +140,10 @@ min_threads_locked(void)
  * ticks, so a short call costs no wake-up of another thread, and a long or
  * blocking one leaves the connections unread for half a millisecond at
  * most.  With other events pending the loop is handed on at once, so that
- * they are served in parallel. */
+ * they are served in parallel -- when the machine has a CPU to spare for
+ * that (spare_cpu); otherwise the pending requests are served inline one
+ * after another too, like a single-threaded server's, with the watcher as
+ * the guard against a long call. */
 static void
 lead_locked(void)
 {
@@ -98,7 +159,13 @@ lead_locked(void)
         tls_loop_runner = 0;
         k = tls_fast;
         tls_fast = NULL;
-        lazy = k != NULL && !srv_io_loop_pending();
+        /* Other requests ready too: hand the loop on, so that another
+         * thread serves them while this one runs its call, if a CPU is
+         * there to run that thread; on a busy machine the hand-off would
+         * only cost a wake-up and a thread switch per call, and the calls
+         * run here one after another (the watcher still takes over from a
+         * long one). */
+        lazy = k != NULL && (!srv_io_loop_pending() || !spare_cpu());
         pthread_mutex_lock(&srv.lock);
         if (srv.loop_exit) {
             if (k != NULL)
