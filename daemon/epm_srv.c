@@ -108,6 +108,19 @@ reply(PRPC_MESSAGE m, struct ndr_cursor *w)
     return st;
 }
 
+/* Sends an encoded answer: r is 0, or the encoding failed (and w was
+ * freed), which raises out of memory. */
+static void
+answer(PRPC_MESSAGE m, int r, struct ndr_cursor *w)
+{
+    RPC_STATUS st;
+
+    if (r != 0)
+        raise_status(RPC_S_OUT_OF_MEMORY);
+    if ((st = reply(m, w)) != RPC_S_OK)
+        raise_status(st);
+}
+
 static void
 request(PRPC_MESSAGE m, struct ndr_cursor *c)
 {
@@ -373,14 +386,10 @@ insert_or_delete(PRPC_MESSAGE m, int insert)
         reaper_watch(who.pid);
     free(ents);
     epm_insert_req_clear(&req);
-    if (ndr_init_write(&w, 16, DREP_LE) != 0)
-        raise_status(RPC_S_OUT_OF_MEMORY);
-    if (epm_status_resp_encode(&w, status) != 0) {
+    r = ndr_init_write(&w, 16, DREP_LE);
+    if (r == 0 && (r = epm_status_resp_encode(&w, status)) != 0)
         ndr_cursor_free(&w);
-        raise_status(RPC_S_OUT_OF_MEMORY);
-    }
-    if ((st = reply(m, &w)) != RPC_S_OK)
-        raise_status(st);
+    answer(m, r, &w);
 }
 
 static void
@@ -401,15 +410,20 @@ ept_delete(PRPC_MESSAGE m)
  * lens[i] gets each size. */
 static int
 towers_of(const struct epm_db_entry *v, uint32_t n, const RPCRT_CALL_INFO *ci,
-          uint8_t *bufs, size_t *lens)
+          uint8_t **bufs, size_t **lens)
 {
     uint8_t addr[16];
     int family;
 
+    /* The caller frees both, whatever the result. */
+    *bufs = malloc((size_t)n * EPM_TOWER_BUF);
+    *lens = calloc(n, sizeof(**lens));
+    if (*bufs == NULL || *lens == NULL)
+        return -1;
     tower_addr(ci, &family, addr);
     for (uint32_t i = 0; i < n; i++)
-        if (epm_db_entry_tower(&v[i], family, addr, bufs + (size_t)i * EPM_TOWER_BUF,
-                               EPM_TOWER_BUF, &lens[i]) != 0)
+        if (epm_db_entry_tower(&v[i], family, addr, *bufs + (size_t)i * EPM_TOWER_BUF,
+                               EPM_TOWER_BUF, &(*lens)[i]) != 0)
             return -1;
     return 0;
 }
@@ -456,10 +470,7 @@ ept_lookup(PRPC_MESSAGE m)
     }
     if (nfound > 0) {
         ents = calloc(nfound, sizeof(*ents));
-        bufs = malloc((size_t)nfound * EPM_TOWER_BUF);
-        lens = calloc(nfound, sizeof(*lens));
-        if (ents == NULL || bufs == NULL || lens == NULL ||
-            towers_of(found, nfound, &ci, bufs, lens) != 0) {
+        if (ents == NULL || towers_of(found, nfound, &ci, &bufs, &lens) != 0) {
             nfound = 0;
             status = EPM_S_NO_MEMORY;
         }
@@ -485,10 +496,7 @@ ept_lookup(PRPC_MESSAGE m)
     free(ents);
     free(bufs);
     free(lens);
-    if (r != 0)
-        raise_status(RPC_S_OUT_OF_MEMORY);
-    if ((st = reply(m, &w)) != RPC_S_OK)
-        raise_status(st);
+    answer(m, r, &w);
 }
 
 static void
@@ -531,10 +539,7 @@ ept_map(PRPC_MESSAGE m)
     }
     if (nfound > 0) {
         tw = calloc(nfound, sizeof(*tw));
-        bufs = malloc((size_t)nfound * EPM_TOWER_BUF);
-        lens = calloc(nfound, sizeof(*lens));
-        if (tw == NULL || bufs == NULL || lens == NULL ||
-            towers_of(found, nfound, &ci, bufs, lens) != 0) {
+        if (tw == NULL || towers_of(found, nfound, &ci, &bufs, &lens) != 0) {
             nfound = 0;
             status = EPM_S_NO_MEMORY;
         }
@@ -556,10 +561,7 @@ ept_map(PRPC_MESSAGE m)
     free(tw);
     free(bufs);
     free(lens);
-    if (r != 0)
-        raise_status(RPC_S_OUT_OF_MEMORY);
-    if ((st = reply(m, &w)) != RPC_S_OK)
-        raise_status(st);
+    answer(m, r, &w);
 }
 
 /* ---- ept_lookup_handle_free (4) ------------------------------------------ */
@@ -597,14 +599,10 @@ ept_lookup_handle_free(PRPC_MESSAGE m)
         free(x);
     }
     memset(&resp, 0, sizeof(resp));
-    if (ndr_init_write(&w, 32, DREP_LE) != 0)
-        raise_status(RPC_S_OUT_OF_MEMORY);
-    if (epm_handle_free_resp_encode(&w, &resp) != 0) {
+    r = ndr_init_write(&w, 32, DREP_LE);
+    if (r == 0 && (r = epm_handle_free_resp_encode(&w, &resp)) != 0)
         ndr_cursor_free(&w);
-        raise_status(RPC_S_OUT_OF_MEMORY);
-    }
-    if ((st = reply(m, &w)) != RPC_S_OK)
-        raise_status(st);
+    answer(m, r, &w);
 }
 
 /* ---- ept_inq_object (5) ---------------------------------------------------- */
@@ -617,19 +615,15 @@ ept_inq_object(PRPC_MESSAGE m)
 {
     struct epm_inq_object_resp resp;
     struct ndr_cursor w;
-    RPC_STATUS st;
+    int r;
 
     memset(&resp, 0, sizeof(resp));
     resp.object = E.object;
     resp.status = EPM_S_OK;
-    if (ndr_init_write(&w, 32, DREP_LE) != 0)
-        raise_status(RPC_S_OUT_OF_MEMORY);
-    if (epm_inq_object_resp_encode(&w, &resp) != 0) {
+    r = ndr_init_write(&w, 32, DREP_LE);
+    if (r == 0 && (r = epm_inq_object_resp_encode(&w, &resp)) != 0)
         ndr_cursor_free(&w);
-        raise_status(RPC_S_OUT_OF_MEMORY);
-    }
-    if ((st = reply(m, &w)) != RPC_S_OK)
-        raise_status(st);
+    answer(m, r, &w);
 }
 
 /* ---- ept_mgmt_delete (6) ----------------------------------------------------- */
@@ -663,14 +657,10 @@ ept_mgmt_delete(PRPC_MESSAGE m)
         status = epm_db_mgmt_delete(E.db, req.object_speced != 0, &e, &who);
     log_info("ept_mgmt_delete by %s: 0x%08x", peer_name(&ci, pn, sizeof(pn)),
              (unsigned)status);
-    if (ndr_init_write(&w, 16, DREP_LE) != 0)
-        raise_status(RPC_S_OUT_OF_MEMORY);
-    if (epm_status_resp_encode(&w, status) != 0) {
+    r = ndr_init_write(&w, 16, DREP_LE);
+    if (r == 0 && (r = epm_status_resp_encode(&w, status)) != 0)
         ndr_cursor_free(&w);
-        raise_status(RPC_S_OUT_OF_MEMORY);
-    }
-    if ((st = reply(m, &w)) != RPC_S_OK)
-        raise_status(st);
+    answer(m, r, &w);
 }
 
 /* ---- the interface ------------------------------------------------------- */
