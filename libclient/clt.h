@@ -40,6 +40,14 @@
 #define CLT_CONNECT_TIMEOUT_MS    30000
 #define CLT_MAX_IDLE_CONNS        32
 
+/* The data representation this client writes: the host's byte order,
+ * ASCII, IEEE floats (C706 14.1). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define HOST_DREP DREP_BE
+#else
+#define HOST_DREP DREP_LE
+#endif
+
 struct clt_ctx {                     /* a presentation context on a conn */
     RPC_SYNTAX_IDENTIFIER iface;
     uint16_t cont_id;
@@ -175,6 +183,10 @@ void clt_conn_consume(struct clt_conn *c, size_t len);
 void clt_conn_trim(struct clt_conn *c);
 /* Encodes p and writes it. */
 int clt_conn_send_pdu(struct clt_conn *c, struct rpc_pdu *p, const clt_deadline *dl);
+/* A header-only PDU (co_cancel, orphaned) of call call_id; dl NULL: a
+ * few seconds. */
+int clt_conn_send_simple(struct clt_conn *c, uint8_t ptype, uint32_t call_id,
+                         const clt_deadline *dl);
 /* 1 when an idle connection looks closed by the peer (or has unread data). */
 int clt_conn_stale(struct clt_conn *c);
 

@@ -36,12 +36,6 @@
 #include "libclient/async.h"
 #include "libclient/clt.h"
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define HOST_DREP DREP_BE
-#else
-#define HOST_DREP DREP_LE
-#endif
-
 /* ---- the entry points (both sides) ---------------------------------------- */
 
 /* What RuntimeInfo holds once a call has ended. */
@@ -408,18 +402,6 @@ announce(struct clt_acall *k)
     }
 }
 
-static int
-send_simple(struct clt_acall *k, uint8_t ptype)
-{
-    struct rpc_pdu p;
-    clt_deadline dl;
-
-    rpc_pdu_init(&p, ptype, k->call_id);
-    p.hdr.drep[0] = HOST_DREP;
-    clt_deadline_in_ms(&dl, 5000);
-    return clt_conn_send_pdu(k->c, &p, &dl);
-}
-
 /* The poller is done with k's connection: back to the pool (or closed),
  * k off the list; completion announced if it is due. */
 static void
@@ -458,9 +440,10 @@ retire_call(struct clt_acall *k, RPC_STATUS st)
 static void
 abandon(struct clt_acall *k)
 {
-    if (k->cancels_sent == 0 && send_simple(k, PTYPE_CO_CANCEL) != 0)
+    if (k->cancels_sent == 0 &&
+        clt_conn_send_simple(k->c, PTYPE_CO_CANCEL, k->call_id, NULL) != 0)
         k->c->broken = 1;
-    if (!k->c->broken && send_simple(k, PTYPE_ORPHANED) != 0)
+    if (!k->c->broken && clt_conn_send_simple(k->c, PTYPE_ORPHANED, k->call_id, NULL) != 0)
         k->c->broken = 1;
     if (!(k->c->features & BTFN_KEEP_CONNECTION_ON_ORPHAN) || k->r.started ||
         k->c->rlen != 0)
@@ -553,7 +536,7 @@ poller_main(void *arg)
                 continue;
             }
             while (k->cancels_sent < want) {
-                if (send_simple(k, PTYPE_CO_CANCEL) != 0) {
+                if (clt_conn_send_simple(k->c, PTYPE_CO_CANCEL, k->call_id, NULL) != 0) {
                     k->c->broken = 1;
                     break;
                 }

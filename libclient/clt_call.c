@@ -18,12 +18,6 @@
 
 #include "libclient/clt.h"
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define HOST_DREP DREP_BE
-#else
-#define HOST_DREP DREP_LE
-#endif
-
 struct clt_call {
     struct clt_conn *c;
     struct clt_cancel cc;
@@ -119,18 +113,11 @@ clt_cancel_expired(const struct clt_cancel *cc)
 static int
 send_simple(struct clt_call *k, uint8_t ptype)
 {
-    struct rpc_pdu p;
-    clt_deadline dl;
-
-    rpc_pdu_init(&p, ptype, k->call_id);
-    p.hdr.drep[0] = HOST_DREP;
     /* A co_cancel or orphaned must not wait long behind a full socket: the
      * cancel deadline, or a few seconds. */
-    if (k->cc.seen > 0 && k->cc.timeout >= 0 && !clt_cancel_expired(&k->cc))
-        dl = k->cc.dl;
-    else
-        clt_deadline_in_ms(&dl, 5000);
-    return clt_conn_send_pdu(k->c, &p, &dl);
+    int timer = k->cc.seen > 0 && k->cc.timeout >= 0 && !clt_cancel_expired(&k->cc);
+
+    return clt_conn_send_simple(k->c, ptype, k->call_id, timer ? &k->cc.dl : NULL);
 }
 
 /* Notices new cancels and writes one co_cancel per cancel once the

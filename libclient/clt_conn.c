@@ -297,6 +297,23 @@ clt_conn_send_pdu(struct clt_conn *c, struct rpc_pdu *p, const clt_deadline *dl)
     return r;
 }
 
+int
+clt_conn_send_simple(struct clt_conn *c, uint8_t ptype, uint32_t call_id,
+                     const clt_deadline *dl)
+{
+    struct rpc_pdu p;
+    clt_deadline d;
+
+    rpc_pdu_init(&p, ptype, call_id);
+    p.hdr.drep[0] = HOST_DREP;
+    if (dl == NULL) {
+        /* Not long behind a full socket. */
+        clt_deadline_in_ms(&d, 5000);
+        dl = &d;
+    }
+    return clt_conn_send_pdu(c, &p, dl);
+}
+
 /* The receive buffer: a few KiB for small PDUs, grown to take many
  * fragments per read while a large reply streams in. */
 #define RBUF_MIN   4096u
