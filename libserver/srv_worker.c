@@ -86,7 +86,7 @@ min_threads_locked(void)
 static int
 spare_cpu(void)
 {
-    static long ncpu;
+    static long ncpu;                   /* 0 until the first sample */
     static struct timespec last;
     static double avg = -1;
     static int spare = 1;
@@ -97,9 +97,10 @@ spare_cpu(void)
     double la[3];
     int fd;
 
+    /* Rate-limited also when /proc cannot be read. */
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (avg >= 0 && (now.tv_sec - last.tv_sec) * 1000000000L +
-                        (now.tv_nsec - last.tv_nsec) < SPARE_SAMPLE_NS)
+    if (ncpu != 0 && (now.tv_sec - last.tv_sec) * 1000000000L +
+                         (now.tv_nsec - last.tv_nsec) < SPARE_SAMPLE_NS)
         return spare;
     last = now;
     if (ncpu == 0) {
