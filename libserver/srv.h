@@ -265,8 +265,9 @@ struct srv_state {
     unsigned loop_claims;            /* hand-offs promised to idle threads */
     int loop_exit;                   /* SRV_KICK_EXIT seen: leave it */
     int loop_stopped;                /* left for good */
-    int inline_busy;                 /* the loop's thread runs a call inline */
-    unsigned inline_seq;             /* counts those calls */
+    int inline_busy;                 /* the loop's thread runs calls inline */
+    unsigned inline_seq;             /* counts those batches */
+    struct srv_call *inline_rest;    /* the batch's calls not begun */
     int watcher;                     /* an idle thread watches them */
     int watch_wanted;                /* one was woken to become it */
     unsigned kick;                   /* SRV_KICK_* pending */
@@ -344,13 +345,10 @@ void srv_io_kick_locked(unsigned flags);
 /* Stops the event loop (the pool thread running it leaves it), frees the
  * event base.  srv.lock NOT held. */
 void srv_io_stop(void);
-/* Runs the event loop on the calling thread until srv_io_loop_break or
- * the exit kick (pool threads, srv_worker.c). */
+/* One pass of the event loop on the calling thread (pool threads,
+ * srv_worker.c): waits for events, handles every one that is ready,
+ * returns. */
 void srv_io_loop(void);
-void srv_io_loop_break(void);
-/* Whether events wait to be handled in the loop (its runner, after a
- * break). */
-int srv_io_loop_pending(void);
 /* Queues c, whose connection closed before it was done, for the I/O
  * thread, which releases it (srv.lock held, any thread). */
 void srv_io_call_done_locked(struct srv_call *c);

@@ -75,19 +75,10 @@ static int close_flush(struct srv_conn *c, unsigned seconds);
 void
 srv_io_loop(void)
 {
-    event_base_loop(srv.base, EVLOOP_NO_EXIT_ON_EMPTY);
-}
-
-void
-srv_io_loop_break(void)
-{
-    event_base_loopbreak(srv.base);
-}
-
-int
-srv_io_loop_pending(void)
-{
-    return event_base_get_num_events(srv.base, EVENT_BASE_COUNT_ACTIVE) > 0;
+    /* One pass: every request that is ready is read before the thread
+     * runs any (srv_worker.c runs them as a batch), so a busy server
+     * makes one epoll_wait per batch, not one per call. */
+    event_base_loop(srv.base, EVLOOP_ONCE | EVLOOP_NO_EXIT_ON_EMPTY);
 }
 
 static void kick_cb(evutil_socket_t fd, short what, void *arg);

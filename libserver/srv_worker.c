@@ -14,13 +14,14 @@
  *
  * The event loop (srv_io.c) is not a thread of its own but a role the pool
  * threads take in turn (leader/followers): the thread running the loop
- * keeps a complete request for itself when an idle thread is there to take
- * the loop over, leaves the loop, hands it on and runs the routine -- so
- * the thread that read a request runs it, with no hand-off in between, and
- * writes its answer (srv_call_complete).  Without an idle thread the
- * request goes to the run queue.  An idle thread a hand-off was promised to
- * (loop_claims) does not take its idle exit, so the loop always finds a
- * runner, also while every other thread blocks in a routine.
+ * keeps the requests one pass of the loop completes for itself when an
+ * idle thread is there to take the loop over, leaves the loop and runs
+ * them -- so the thread that read a request runs it, with no hand-off in
+ * between, and writes its answer (srv_call_complete).  Without an idle
+ * thread the requests go to the run queue.  An idle thread a hand-off was
+ * promised to (loop_claims) does not take its idle exit, so the loop
+ * always finds a runner, also while every other thread blocks in a
+ * routine.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,9 +56,48 @@ srv_thread_spawn(pthread_t *tid, void *(*fn)(void *), void *arg, int detached)
     return r;
 }
 
-/* This thread runs the event loop now; the call it took for itself. */
+/* This thread runs the event loop now; the calls it took for itself in
+ * this pass of the loop (the batch), in the order they came. */
 static _Thread_local int tls_loop_runner;
-static _Thread_local struct srv_call *tls_fast;
+static _Thread_local struct srv_call *tls_batch, *tls_batch_tail;
+
+static int may_spawn_locked(void);
+static int spawn_locked(void);
+
+/* Puts k at the end of the run queue, starting a thread for it when no
+ * idle one is left (srv.lock held).  -1: no thread at all to run it. */
+static int
+enqueue_locked(struct srv_call *k)
+{
+    k->next = NULL;
+    if (srv.q_tail != NULL)
+        srv.q_tail->next = k;
+    else
+        srv.q_head = k;
+    srv.q_tail = k;
+    srv.q_len++;
+    if (srv.nidle < srv.q_len + srv.loop_claims && may_spawn_locked() &&
+        spawn_locked() != 0 && srv.nworkers == 0)
+        return -1;
+    return 0;
+}
+
+/* Gives the calls of a batch this thread will not run to the run queue
+ * and wakes a thread for each (srv.lock held). */
+static void
+batch_to_queue_locked(struct srv_call *b)
+{
+    while (b != NULL) {
+        struct srv_call *next = b->next;
+
+        /* Counted as running already (srv_worker_submit).  The caller is
+         * a pool thread, which takes them from the queue itself when no
+         * other thread can be started. */
+        (void)enqueue_locked(b);
+        pthread_cond_signal(&srv.work);
+        b = next;
+    }
+}
 
 /* Threads that may stay idle: MinimumCallThreads while listening, plus
  * the one that runs the loop. */
@@ -127,30 +167,33 @@ spare_cpu(void)
     return spare;
 }
 
-/* Runs the event loop until it breaks (srv.lock held on entry and on
- * return, dropped meanwhile).  Leader/followers: when a request is
- * complete and an idle thread is there to take the loop over, the loop
- * thread keeps the call for itself (srv_worker_submit), leaves the loop
- * and runs the call: no thread hand-off between reading a request and
- * running its routine.
+/* Runs the event loop (srv.lock held on entry and on return, dropped
+ * meanwhile).  Leader/followers: when a pass of the loop completes
+ * requests and an idle thread is there to take the loop over, the loop
+ * thread keeps them for itself (srv_worker_submit), leaves the loop and
+ * runs them: no thread hand-off between reading a request and running its
+ * routine.
  *
- * The loop is handed on lazily.  When nothing else is pending in the loop,
- * the thread runs the call "inline" and goes back into the loop itself
- * afterwards; an idle thread watching (the watcher, worker_main) takes the
- * loop over only if the same call is still running after one to two
- * ticks, so a short call costs no wake-up of another thread, and a long or
- * blocking one leaves the connections unread for half a millisecond at
- * most.  With other events pending the loop is handed on at once, so that
- * they are served in parallel -- when the machine has a CPU to spare for
- * that (spare_cpu); otherwise the pending requests are served inline one
- * after another too, like a single-threaded server's, with the watcher as
- * the guard against a long call. */
+ * The loop is handed on lazily.  When the pass completed one request, the
+ * thread runs it "inline" and goes back into the loop itself afterwards;
+ * an idle thread watching (the watcher, worker_main) takes the loop over
+ * only if the same call is still running after one to two ticks, so a
+ * short call costs no wake-up of another thread, and a long or blocking
+ * one leaves the connections unread for half a millisecond at most.  When
+ * the pass completed several, they are served in parallel -- the loop
+ * handed on at once and the others queued for idle threads -- if the
+ * machine has a CPU to spare for that (spare_cpu); otherwise they run here
+ * one after another, like a single-threaded server's, with the watcher as
+ * the guard against a long call (the ones not begun when it takes the
+ * loop over go to the run queue).  A pass reads every request that is
+ * ready, so a busy server makes one epoll_wait per batch of calls, not one
+ * per call. */
 static void
 lead_locked(void)
 {
     srv.loop_free = 0;
     for (;;) {
-        struct srv_call *k;
+        struct srv_call *k, *rest;
         unsigned seq = 0;
         int wake = 0, lazy;
 
@@ -158,28 +201,33 @@ lead_locked(void)
         tls_loop_runner = 1;
         srv_io_loop();
         tls_loop_runner = 0;
-        k = tls_fast;
-        tls_fast = NULL;
-        /* Other requests ready too: hand the loop on, so that another
-         * thread serves them while this one runs its call, if a CPU is
-         * there to run that thread; on a busy machine the hand-off would
-         * only cost a wake-up and a thread switch per call, and the calls
-         * run here one after another (the watcher still takes over from a
-         * long one). */
-        lazy = k != NULL && (!srv_io_loop_pending() || !spare_cpu());
+        k = tls_batch;
+        tls_batch = tls_batch_tail = NULL;
+        rest = k != NULL ? k->next : NULL;
+        /* Other requests ready too: hand the loop on and the other calls
+         * to idle threads, so that they are served in parallel, if a CPU
+         * is there to run those threads; on a busy machine the hand-off
+         * would only cost a wake-up and a thread switch per call, and the
+         * calls run here one after another. */
+        lazy = k != NULL && (rest == NULL || !spare_cpu());
         pthread_mutex_lock(&srv.lock);
         if (srv.loop_exit) {
-            if (k != NULL)
+            if (k != NULL) {
                 srv.loop_claims--;
+                batch_to_queue_locked(k);
+            }
             srv.loop_stopped = 1;
             pthread_cond_broadcast(&srv.cond);
-        } else if (k == NULL) {
-            /* Not ours to leave: run it again. */
-            continue;
-        } else if (lazy) {
-            /* The claim stays until the call ends or the watcher takes
-             * the loop over: an idle thread stays reserved for it. */
+            return;
+        }
+        if (k == NULL)
+            continue;       /* no request in this pass: the loop again */
+        if (lazy) {
+            /* The claim stays until the batch ends or the watcher takes
+             * the loop over: an idle thread stays reserved for it.  The
+             * calls not begun wait where the watcher finds them. */
             srv.inline_busy = 1;
+            srv.inline_rest = rest;
             seq = ++srv.inline_seq;
             if (!srv.watcher && !srv.watch_wanted) {
                 /* The first inline call after a quiet spell: wake an idle
@@ -188,18 +236,29 @@ lead_locked(void)
                 wake = 1;
             }
         } else {
+            /* Queued while the claim still counts, so that a thread is
+             * started for them when the idle ones are too few. */
+            batch_to_queue_locked(rest);
+            rest = NULL;
             srv.loop_claims--;
             srv.loop_free = 1;
             wake = srv.nidle > 0;
         }
-        if (k == NULL)
-            return;
         pthread_mutex_unlock(&srv.lock);
         if (wake)
             pthread_cond_signal(&srv.work);
-        if (srv_call_run(k))
-            srv_call_complete(k);
-        pthread_mutex_lock(&srv.lock);
+        for (;;) {
+            if (srv_call_run(k))
+                srv_call_complete(k);
+            pthread_mutex_lock(&srv.lock);
+            /* The next of the batch, unless the watcher took the loop
+             * over meanwhile (and the rest with it). */
+            if (!lazy || !srv.inline_busy || srv.inline_seq != seq ||
+                (k = srv.inline_rest) == NULL)
+                break;
+            srv.inline_rest = k->next;
+            pthread_mutex_unlock(&srv.lock);
+        }
         if (lazy && srv.inline_busy && srv.inline_seq == seq) {
             /* Nobody took the loop over: back into it. */
             srv.inline_busy = 0;
@@ -224,8 +283,12 @@ watch_tick_locked(unsigned *seen, unsigned *quiet)
     }
     (void)pthread_cond_timedwait(&srv.work, &srv.lock, &t);
     if (srv.inline_busy && srv.inline_seq == *seen) {
-        /* The same call for a whole tick: the loop is ours, with the
-         * claim its thread held. */
+        /* The same batch for a whole tick: the loop is ours, with the
+         * claim its thread held; the calls of the batch not begun go to
+         * the run queue (while the claim still counts, so that threads
+         * are started for them when the idle ones are too few). */
+        batch_to_queue_locked(srv.inline_rest);
+        srv.inline_rest = NULL;
         srv.inline_busy = 0;
         srv.loop_claims--;
         srv.loop_free = 1;
@@ -397,7 +460,7 @@ srv_worker_submit(struct srv_call *k)
 {
     struct srv_if *i = k->iface;
     int autolisten = (i->flags & RPC_IF_AUTOLISTEN) != 0;
-    int wake, fast;
+    int wake, batch;
 
     pthread_mutex_lock(&srv.lock);
     if (!srv_listen_accepts_locked(i)) {
@@ -410,39 +473,34 @@ srv_worker_submit(struct srv_call *k)
         pthread_mutex_unlock(&srv.lock);
         return RPC_S_SERVER_TOO_BUSY;
     }
-    /* The loop thread runs the call itself when an idle thread is there to
-     * take the loop over (lead_locked), one call per pass of the loop. */
-    fast = tls_loop_runner && tls_fast == NULL &&
-           srv.nidle > srv.q_len + srv.loop_claims;
-    if (fast) {
-        srv.loop_claims++;
-        tls_fast = k;
-    } else {
-        k->next = NULL;
-        if (srv.q_tail != NULL)
-            srv.q_tail->next = k;
-        else
-            srv.q_head = k;
-        srv.q_tail = k;
-        srv.q_len++;
-        if (srv.nidle < srv.q_len + srv.loop_claims && may_spawn_locked() &&
-            spawn_locked() != 0 && srv.nworkers == 0) {
-            /* No thread at all to run it. */
-            srv.q_head = srv.q_tail = NULL;
-            srv.q_len = 0;
-            pthread_mutex_unlock(&srv.lock);
-            srv_log(RPCRT_LOG_ERR, "cannot start a worker thread");
-            return RPC_S_OUT_OF_THREADS;
+    /* The loop thread runs the calls of a pass itself when an idle thread
+     * is there to take the loop over (lead_locked): the first claims that
+     * thread, the others join the batch. */
+    batch = tls_loop_runner &&
+            (tls_batch != NULL || srv.nidle > srv.q_len + srv.loop_claims);
+    if (batch) {
+        if (tls_batch == NULL) {
+            srv.loop_claims++;
+            tls_batch = k;
+        } else {
+            tls_batch_tail->next = k;
         }
+        k->next = NULL;
+        tls_batch_tail = k;
+    } else if (enqueue_locked(k) != 0) {
+        /* No thread at all to run it. */
+        srv.q_head = srv.q_tail = NULL;
+        srv.q_len = 0;
+        pthread_mutex_unlock(&srv.lock);
+        srv_log(RPCRT_LOG_ERR, "cannot start a worker thread");
+        return RPC_S_OUT_OF_THREADS;
     }
     srv.running++;
     if (!autolisten)
         srv.listen_calls++;
     i->active++;
-    wake = !fast && srv.nidle > 0;
+    wake = !batch && srv.nidle > 0;
     pthread_mutex_unlock(&srv.lock);
-    if (fast)
-        srv_io_loop_break();
     /* Signalled after the unlock, so that the worker it wakes does not
      * block again at once on the mutex this thread still holds. */
     if (wake)

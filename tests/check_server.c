@@ -2651,6 +2651,70 @@ bind_mpx(struct rc *c)
 /* call_id reuse: after a call is answered its id is free again (impacket
  * reuses 1); reusing the id of a call still running is a protocol error
  * (fault, close) -- also on a multiplexed connection. */
+/* Requests that one read of the server brings in together run as a batch
+ * on the thread that read them; when the first blocks, the watcher takes
+ * the loop over and the ones not begun go to other threads: the second
+ * call's answer comes while the first still sleeps.  Both requests go on
+ * one connection (concurrent multiplexing) in one write, so that the
+ * server reads them together. */
+static size_t
+encode_request(uint8_t *buf, size_t cap, uint32_t call_id, uint16_t opnum,
+               const uint8_t *stub, size_t len)
+{
+    struct ndr_cursor w;
+    struct rpc_pdu p;
+    size_t n;
+
+    rpc_pdu_init(&p, PTYPE_REQUEST, call_id);
+    p.hdr.pfc_flags = PFC_FIRST_FRAG | PFC_LAST_FRAG;
+    p.u.request.alloc_hint = (uint32_t)len;
+    p.u.request.opnum = opnum;
+    p.u.request.stub = stub;
+    p.u.request.stub_len = len;
+    ck_assert_int_eq(ndr_init_write(&w, 256, DREP_LE), 0);
+    ck_assert_int_eq(rpc_pdu_encode(&p, &w), 0);
+    ck_assert_uint_le(w.len, cap);
+    memcpy(buf, w.data, w.len);
+    n = w.len;
+    ndr_cursor_free(&w);
+    return n;
+}
+
+START_TEST(test_batch_first_blocks)
+{
+    struct rc c;
+    struct reply r;
+    uint8_t s[4], buf[512];
+    size_t n;
+
+    rc_open(&c, _i);
+    bind_mpx(&c);
+    /* A few calls first, so that the pool has an idle thread to take the
+     * loop over: only then does the reading thread keep requests. */
+    for (uint32_t id = 10; id < 13; id++) {
+        struct req q = rq(id, OP_STATS);
+
+        call(&c, &q, NULL, 0, &r);
+        ck_assert(!r.fault);
+        reply_free(&r);
+    }
+    le32(s, 5000);
+    n = encode_request(buf, sizeof(buf), 1, OP_SLEEP, s, 4);
+    n += encode_request(buf + n, sizeof(buf) - n, 2, OP_STATS, NULL, 0);
+    rc_send(&c, buf, n);
+    /* recv_reply fails on any other call's answer: Stats's comes first. */
+    ck_assert_int_eq(recv_reply(&c, 2, &r, 60000), 1);
+    ck_assert(!r.fault);
+    reply_free(&r);
+    ck_assert_int_eq(recv_reply(&c, 1, &r, 60000), 1);
+    ck_assert(!r.fault);
+    reply_free(&r);
+
+    rc_close(&c);
+    assert_alive(_i);
+}
+END_TEST
+
 START_TEST(test_hostile_call_id_reuse)
 {
     struct rc b, c;
@@ -3165,6 +3229,7 @@ server_suite(void)
     tcase_add_loop_test(tc, test_hostile_alloc_hint, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_hostile_255_contexts, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_hostile_call_id_reuse, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_batch_first_blocks, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_hostile_100mib_request, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_fault_client_killed, T_TCP, T_LRPC + 1);
     suite_add_tcase(s, tc);
