@@ -244,6 +244,20 @@ struct srv_call {
     atomic_int answered;
 };
 
+/* Appends k to a queue of calls linked through next: the run queue and
+ * the done queue (srv.lock held), a loop thread's batch. */
+static inline void
+srv_call_append(struct srv_call **head, struct srv_call **tail,
+                struct srv_call *k)
+{
+    k->next = NULL;
+    if (*tail != NULL)
+        (*tail)->next = k;
+    else
+        *head = k;
+    *tail = k;
+}
+
 /* Things the I/O thread is asked to do (srv.kick). */
 #define SRV_KICK_SYNC      0x1u      /* create/enable/disable listeners */
 #define SRV_KICK_CLOSE_ALL 0x2u      /* free listeners, close connections */

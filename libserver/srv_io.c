@@ -439,12 +439,7 @@ kick_cb(evutil_socket_t fd, short what, void *arg)
 void
 srv_io_call_done_locked(struct srv_call *c)
 {
-    c->next = NULL;
-    if (srv.done_tail != NULL)
-        srv.done_tail->next = c;
-    else
-        srv.done_head = c;
-    srv.done_tail = c;
+    srv_call_append(&srv.done_head, &srv.done_tail, c);
     if (srv.io_running)
         event_active(srv.done_ev, 0, 0);
 }

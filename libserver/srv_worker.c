@@ -69,12 +69,7 @@ static int spawn_locked(void);
 static int
 enqueue_locked(struct srv_call *k)
 {
-    k->next = NULL;
-    if (srv.q_tail != NULL)
-        srv.q_tail->next = k;
-    else
-        srv.q_head = k;
-    srv.q_tail = k;
+    srv_call_append(&srv.q_head, &srv.q_tail, k);
     srv.q_len++;
     if (srv.nidle < srv.q_len + srv.loop_claims && may_spawn_locked() &&
         spawn_locked() != 0 && srv.nworkers == 0)
@@ -479,14 +474,9 @@ srv_worker_submit(struct srv_call *k)
     batch = tls_loop_runner &&
             (tls_batch != NULL || srv.nidle > srv.q_len + srv.loop_claims);
     if (batch) {
-        if (tls_batch == NULL) {
+        if (tls_batch == NULL)
             srv.loop_claims++;
-            tls_batch = k;
-        } else {
-            tls_batch_tail->next = k;
-        }
-        k->next = NULL;
-        tls_batch_tail = k;
+        srv_call_append(&tls_batch, &tls_batch_tail, k);
     } else if (enqueue_locked(k) != 0) {
         /* No thread at all to run it. */
         srv.q_head = srv.q_tail = NULL;
