@@ -234,7 +234,6 @@ lead_locked(void)
             /* Queued while the claim still counts, so that a thread is
              * started for them when the idle ones are too few. */
             batch_to_queue_locked(rest);
-            rest = NULL;
             srv.loop_claims--;
             srv.loop_free = 1;
             wake = srv.nidle > 0;
