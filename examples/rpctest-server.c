@@ -89,6 +89,7 @@ set_option(const char *arg)
         {"idle-timeout", RPCRT_OPT_IDLE_TIMEOUT},
         {"max-calls-per-connection", RPCRT_OPT_MAX_CALLS_PER_CONNECTION},
         {"max-worker-threads", RPCRT_OPT_MAX_WORKER_THREADS},
+        {"inline-grace-us", RPCRT_OPT_INLINE_GRACE_US},
     };
     const char *eq = strchr(arg, '=');
     char *end;

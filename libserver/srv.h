@@ -72,6 +72,7 @@ struct evconnlistener;
 #define SRV_DEFAULT_BIND_TIMEOUT   30u
 #define SRV_DEFAULT_IDLE_TIMEOUT   900u
 #define SRV_DEFAULT_WORKER_IDLE    30u
+#define SRV_DEFAULT_INLINE_GRACE_US 1000u
 /* Presentation contexts one connection may accumulate over its binds and
  * alter_contexts; more are refused with local_limit_exceeded. */
 #define SRV_MAX_CTX_PER_CONN       256u
@@ -95,6 +96,7 @@ struct srv_options {
     unsigned max_workers;            /* 0: no limit but MaxCalls */
     unsigned max_conn_calls;         /* calls in progress per connection, 0: no limit */
     int allow_remote_stop;
+    unsigned inline_grace_us;        /* the watcher's tick (srv_worker.c) */
 };
 
 /* A listening socket.  Created by an API thread (socket, bind, listen);
@@ -457,6 +459,9 @@ int srv_worker_loop_start_locked(void);
 void srv_worker_prestart_locked(void);
 /* Ends every worker thread (srv.lock NOT held); for teardown. */
 void srv_worker_stop_all(void);
+/* Called by RpcServerTestCancel: a routine run inline by the loop's
+ * thread lets the loop go on to another thread (srv_worker.c). */
+void srv_worker_hand_loop_on(void);
 
 /* srv_if.c: the interface registry */
 /* The registered interface that serves abstract (same UUID and major

@@ -74,6 +74,10 @@ RpcServerTestCancel(RPC_BINDING_HANDLE BindingHandle)
 
     if ((k = srv_call_get(BindingHandle, &st)) == NULL)
         return st;
+    /* A routine that tests for cancels may run long: if it runs on the
+     * thread of the event loop, the loop (which reads the co_cancel) goes
+     * to another thread now. */
+    srv_worker_hand_loop_on();
     if (atomic_load(&k->cancels) > 0) {
         /* Seen: the answer no longer needs PFC_PENDING_CANCEL. */
         atomic_store(&k->observed, 1);

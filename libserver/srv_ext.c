@@ -23,6 +23,7 @@ struct srv_state srv = {
         .idle_timeout = SRV_DEFAULT_IDLE_TIMEOUT,
         .worker_idle = SRV_DEFAULT_WORKER_IDLE,
         .allow_remote_stop = 0,
+        .inline_grace_us = SRV_DEFAULT_INLINE_GRACE_US,
     },
 };
 
@@ -129,6 +130,12 @@ RpcrtServerSetOption(unsigned int Option, unsigned long Value)
         else
             srv.opt.max_conn_calls = (unsigned)Value;
         break;
+    case RPCRT_OPT_INLINE_GRACE_US:
+        if (Value < 100 || Value > 60000000)
+            st = RPC_S_INVALID_ARG;
+        else
+            srv.opt.inline_grace_us = (unsigned)Value;
+        break;
     default:
         st = RPC_S_INVALID_ARG;
         break;
@@ -154,6 +161,7 @@ RpcrtServerInqOption(unsigned int Option, unsigned long *Value)
     case RPCRT_OPT_WORKER_IDLE_TIMEOUT: *Value = o.worker_idle; break;
     case RPCRT_OPT_MAX_WORKER_THREADS:  *Value = o.max_workers; break;
     case RPCRT_OPT_MAX_CALLS_PER_CONNECTION: *Value = o.max_conn_calls; break;
+    case RPCRT_OPT_INLINE_GRACE_US:     *Value = o.inline_grace_us; break;
     default:
         return RPC_S_INVALID_ARG;
     }

@@ -60,6 +60,8 @@ srv_thread_spawn(pthread_t *tid, void *(*fn)(void *), void *arg, int detached)
  * this pass of the loop (the batch), in the order they came. */
 static _Thread_local int tls_loop_runner;
 static _Thread_local struct srv_call *tls_batch, *tls_batch_tail;
+/* The batch (srv.inline_seq) this thread runs inline, 0 when none. */
+static _Thread_local unsigned tls_inline_seq;
 
 static int may_spawn_locked(void);
 static int spawn_locked(void);
@@ -102,10 +104,16 @@ min_threads_locked(void)
     return (srv.listening ? srv.min_threads : 0) + (srv.io_running ? 1u : 0u);
 }
 
-/* How often the watcher looks at a call its loop thread runs inline, and
- * how long it goes on looking once no call runs inline. */
-#define WATCH_TICK_NS   250000L
-#define WATCH_LINGER    200             /* ticks: 50 ms */
+/* How often the watcher looks at a call its loop thread runs inline is
+ * RPCRT_OPT_INLINE_GRACE_US (default 1 ms).  Each tick is a wake-up of the
+ * watching thread, and while calls keep coming the watcher ticks whether
+ * they are short or not: at a tick of 250 us that cost a null call 5 us of
+ * its 46 (round trip on one connection, 2-core VM), at 1 ms about 1.  A
+ * routine that blocks holds the connections unread for one to two ticks,
+ * unless it tests for cancels: that hands the loop on at once
+ * (srv_worker_hand_loop_on).  Once no call runs inline the watcher goes
+ * on looking for WATCH_LINGER_US. */
+#define WATCH_LINGER_US 50000u
 
 /* Whether the machine has a CPU to spare, for lead_locked: the runnable
  * threads of the whole system (the fourth field of /proc/loadavg, "R/T"),
@@ -223,7 +231,10 @@ lead_locked(void)
              * calls not begun wait where the watcher finds them. */
             srv.inline_busy = 1;
             srv.inline_rest = rest;
-            seq = ++srv.inline_seq;
+            if (++srv.inline_seq == 0)
+                srv.inline_seq = 1;
+            seq = srv.inline_seq;
+            tls_inline_seq = seq;
             if (!srv.watcher && !srv.watch_wanted) {
                 /* The first inline call after a quiet spell: wake an idle
                  * thread to watch (it keeps watching while calls come). */
@@ -253,6 +264,7 @@ lead_locked(void)
             srv.inline_rest = k->next;
             pthread_mutex_unlock(&srv.lock);
         }
+        tls_inline_seq = 0;
         if (lazy && srv.inline_busy && srv.inline_seq == seq) {
             /* Nobody took the loop over: back into it. */
             srv.inline_busy = 0;
@@ -263,6 +275,39 @@ lead_locked(void)
     }
 }
 
+/* The thread running a batch inline lets the loop go (srv.lock held):
+ * the calls of the batch not begun go to the run queue (while the claim
+ * still counts, so that threads are started for them when the idle ones
+ * are too few) and the loop, with the claim's idle thread, to whoever
+ * takes it next. */
+static void
+hand_on_locked(void)
+{
+    batch_to_queue_locked(srv.inline_rest);
+    srv.inline_rest = NULL;
+    srv.inline_busy = 0;
+    srv.loop_claims--;
+    srv.loop_free = 1;
+}
+
+/* A routine running inline that tests for cancels is a long one (it waits
+ * for something, and the co_cancel it waits for needs the loop): the loop
+ * goes on to the idle thread the claim reserved now, not at the watcher's
+ * next tick.  Nothing when this thread runs no batch inline. */
+void
+srv_worker_hand_loop_on(void)
+{
+    if (tls_inline_seq == 0)
+        return;
+    pthread_mutex_lock(&srv.lock);
+    if (srv.inline_busy && srv.inline_seq == tls_inline_seq) {
+        hand_on_locked();
+        pthread_cond_signal(&srv.work);
+    }
+    tls_inline_seq = 0;
+    pthread_mutex_unlock(&srv.lock);
+}
+
 /* The watcher's tick (srv.lock held): 1 when it took the loop over. */
 static int
 watch_tick_locked(unsigned *seen, unsigned *quiet)
@@ -270,7 +315,8 @@ watch_tick_locked(unsigned *seen, unsigned *quiet)
     struct timespec t;
 
     clock_gettime(CLOCK_REALTIME, &t);
-    t.tv_nsec += WATCH_TICK_NS;
+    t.tv_sec += srv.opt.inline_grace_us / 1000000u;
+    t.tv_nsec += (long)(srv.opt.inline_grace_us % 1000000u) * 1000L;
     if (t.tv_nsec >= 1000000000L) {
         t.tv_sec++;
         t.tv_nsec -= 1000000000L;
@@ -278,14 +324,8 @@ watch_tick_locked(unsigned *seen, unsigned *quiet)
     (void)pthread_cond_timedwait(&srv.work, &srv.lock, &t);
     if (srv.inline_busy && srv.inline_seq == *seen) {
         /* The same batch for a whole tick: the loop is ours, with the
-         * claim its thread held; the calls of the batch not begun go to
-         * the run queue (while the claim still counts, so that threads
-         * are started for them when the idle ones are too few). */
-        batch_to_queue_locked(srv.inline_rest);
-        srv.inline_rest = NULL;
-        srv.inline_busy = 0;
-        srv.loop_claims--;
-        srv.loop_free = 1;
+         * claim its thread held. */
+        hand_on_locked();
         return 1;
     }
     if (srv.inline_busy) {
@@ -334,7 +374,7 @@ worker_main(void *arg)
                 if (watching) {
                     if (watch_tick_locked(&seen, &quiet))
                         break;
-                    if (quiet > WATCH_LINGER) {
+                    if (quiet > WATCH_LINGER_US / srv.opt.inline_grace_us) {
                         srv.watcher = 0;
                         watching = 0;
                     }

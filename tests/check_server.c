@@ -2293,6 +2293,14 @@ START_TEST(test_api_options)
     ck_assert_int_eq(RpcrtServerSetOption(RPCRT_OPT_IDLE_TIMEOUT, 5), RPC_S_OK);
     ck_assert_int_eq(RpcrtServerInqOption(RPCRT_OPT_IDLE_TIMEOUT, &v), RPC_S_OK);
     ck_assert_uint_eq(v, 5);
+    ck_assert_int_eq(RpcrtServerInqOption(RPCRT_OPT_INLINE_GRACE_US, &v), RPC_S_OK);
+    ck_assert_uint_eq(v, 1000);
+    ck_assert_int_eq(RpcrtServerSetOption(RPCRT_OPT_INLINE_GRACE_US, 99), RPC_S_INVALID_ARG);
+    ck_assert_int_eq(RpcrtServerSetOption(RPCRT_OPT_INLINE_GRACE_US, 60000001), RPC_S_INVALID_ARG);
+    ck_assert_int_eq(RpcrtServerSetOption(RPCRT_OPT_INLINE_GRACE_US, 250), RPC_S_OK);
+    ck_assert_int_eq(RpcrtServerInqOption(RPCRT_OPT_INLINE_GRACE_US, &v), RPC_S_OK);
+    ck_assert_uint_eq(v, 250);
+    ck_assert_int_eq(RpcrtServerSetOption(RPCRT_OPT_INLINE_GRACE_US, 1000), RPC_S_OK);
     ck_assert_int_eq(RpcrtServerSetOption(999, 1), RPC_S_INVALID_ARG);
     ck_assert_int_eq(RpcrtServerInqOption(999, &v), RPC_S_INVALID_ARG);
 }
@@ -2711,6 +2719,57 @@ START_TEST(test_batch_first_blocks)
     reply_free(&r);
 
     rc_close(&c);
+    assert_alive(_i);
+}
+END_TEST
+
+/* With the watcher's tick at 60 s (RPCRT_OPT_INLINE_GRACE_US), nothing but
+ * the routine's own cancel test hands the loop on while the loop's thread
+ * runs WaitForCancel itself: another connection's call is answered and the
+ * co_cancel read while the routine waits, long before it would return. */
+static void
+setup_long_grace(void)
+{
+    static const char *const a[] = {"--option", "inline-grace-us=60000000", NULL};
+    start_with(a);
+}
+
+START_TEST(test_inline_cancel_test_hands_on)
+{
+    struct rc b, c;
+    struct reply r;
+    uint8_t s[4];
+    struct req q;
+
+    bystander_open(&b, _i);
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    /* A few calls first, so that the pool has an idle thread to take the
+     * loop over: only then does the reading thread keep a request. */
+    for (uint32_t id = 10; id < 13; id++) {
+        q = rq(id, OP_STATS);
+        call(&c, &q, NULL, 0, &r);
+        ck_assert(!r.fault);
+        reply_free(&r);
+    }
+    le32(s, 30000);
+    q = rq(1, OP_WAIT);
+    send_request(&c, &q, s, 4);
+    usleep(200000);
+    q = rq(2, OP_STATS);
+    send_request(&b, &q, NULL, 0);
+    ck_assert_int_eq(recv_reply(&b, 2, &r, 15000), 1);
+    ck_assert(!r.fault);
+    reply_free(&r);
+    send_simple(&c, PTYPE_CO_CANCEL, 1, PFC_FIRST_FRAG | PFC_LAST_FRAG);
+    ck_assert_int_eq(recv_reply(&c, 1, &r, 15000), 1);
+    ck_assert(!r.fault);
+    ck_assert_uint_eq(r.len, 8);
+    ck_assert_uint_eq(rd32(r.stub + 4), 1);        /* cancelled */
+    ck_assert_uint_lt(rd32(r.stub), 25000);        /* elapsed_ms */
+    reply_free(&r);
+    rc_close(&c);
+    bystander_check(&b, 3);
     assert_alive(_i);
 }
 END_TEST
@@ -3232,6 +3291,12 @@ server_suite(void)
     tcase_add_loop_test(tc, test_batch_first_blocks, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_hostile_100mib_request, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_fault_client_killed, T_TCP, T_LRPC + 1);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("grace");
+    tcase_add_checked_fixture(tc, setup_long_grace, teardown_server);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_inline_cancel_test_hands_on, T_TCP, T_LRPC + 1);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("slow");

@@ -76,6 +76,16 @@ enum {
      * RPC_S_SERVER_TOO_BUSY without running, and the connection stays
      * open.  At most 1000000. */
     RPCRT_OPT_MAX_CALLS_PER_CONNECTION = 8,
+    /* Microseconds (default 1000, 100 to 60000000).  A routine that the
+     * thread of the event loop runs itself (a request read alone, or the
+     * requests of one read on a machine with no CPU to spare; see
+     * RpcServerListen(3)) leaves the other connections unread while it
+     * runs; an idle thread takes the loop over when the routine is still
+     * running after one to two of these.  A routine that calls
+     * RpcServerTestCancel hands the loop on at once.  Shorter: a blocking
+     * routine delays other clients less; longer: fewer wake-ups of the
+     * watching thread (one per period while calls keep coming). */
+    RPCRT_OPT_INLINE_GRACE_US = 9,
 };
 
 /* RPC_S_OK, or RPC_S_INVALID_ARG for an unknown option or a value out of
