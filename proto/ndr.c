@@ -123,7 +123,7 @@ need_read(const struct ndr_cursor *c, size_t n)
 
 /* Makes room for n bytes at off; the write then extends len. */
 static int
-need_write(struct ndr_cursor *c, size_t n)
+grow(struct ndr_cursor *c, size_t n)
 {
     size_t want, ncap;
     uint8_t *nd;
@@ -148,6 +148,15 @@ need_write(struct ndr_cursor *c, size_t n)
     c->data = nd;
     c->cap = ncap;
     return 0;
+}
+
+/* The room is usually there: checked here, inline, grown apart. */
+static inline int
+need_write(struct ndr_cursor *c, size_t n)
+{
+    if (c->writable && c->off <= c->cap && n <= c->cap - c->off)
+        return 0;
+    return grow(c, n);
 }
 
 static void
@@ -188,7 +197,10 @@ ndr_align(struct ndr_cursor *c, size_t n)
 
 /* ---- fixed-size integers ------------------------------------------------ */
 
-static uint64_t
+/* load, store, get_uint and put_uint are inline with n a constant at each
+ * call (1, 2, 4 or 8), so that the byte loops unroll and the alignment
+ * mask folds: PDU headers and stubs are mostly these calls. */
+static inline uint64_t
 load(const uint8_t *p, size_t n, int le)
 {
     uint64_t v = 0;
@@ -200,7 +212,7 @@ load(const uint8_t *p, size_t n, int le)
     return v;
 }
 
-static void
+static inline void
 store(uint8_t *p, size_t n, uint64_t v, int le)
 {
     for (size_t i = 0; i < n; i++) {
@@ -209,24 +221,33 @@ store(uint8_t *p, size_t n, uint64_t v, int le)
     }
 }
 
-static int
+/* Pads to a multiple of n (a power of two) before an n-byte integer. */
+static inline int
+align_for(struct ndr_cursor *c, size_t n)
+{
+    size_t pad = (n - (c->off & (n - 1))) & (n - 1);
+
+    return pad == 0 ? 0 : ndr_skip(c, pad);
+}
+
+static inline int
 get_uint(struct ndr_cursor *c, size_t n, uint64_t *v)
 {
     int r;
 
-    if ((r = ndr_align(c, n)) != 0 || (r = need_read(c, n)) != 0)
+    if ((r = align_for(c, n)) != 0 || (r = need_read(c, n)) != 0)
         return r;
     *v = load(c->data + c->off, n, ndr_is_le(c));
     c->off += n;
     return 0;
 }
 
-static int
+static inline int
 put_uint(struct ndr_cursor *c, size_t n, uint64_t v)
 {
     int r;
 
-    if ((r = ndr_align(c, n)) != 0 || (r = need_write(c, n)) != 0)
+    if ((r = align_for(c, n)) != 0 || (r = need_write(c, n)) != 0)
         return r;
     store(c->data + c->off, n, v, ndr_is_le(c));
     wrote(c, n);
