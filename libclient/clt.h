@@ -63,6 +63,7 @@ struct clt_conn {
     struct clt_ctx *ctx;
     unsigned n_ctx, cap_ctx;
     int broken;                      /* never reuse */
+    struct timespec idle_since;      /* CLOCK_MONOTONIC, back in the pool */
     int poll_first;                  /* a request just went out: wait
                                       * before reading (no EAGAIN read) */
     /* Receive buffer: bytes [rpos, rpos + rlen) read but not yet
