@@ -695,10 +695,15 @@ timeout_log(const struct srv_conn *c)
                 c->peer, c->idle_s);
 }
 
-/* The input buffer: small while a connection idles (its RSS is what
+/* The input buffer: none while a connection idles (its RSS is what
  * 10,000 idle connections cost), grown for large PDUs and bulk transfers
- * up to IN_MAX, shrunk back once empty. */
+ * up to IN_BULK, freed once empty.  A read that finds nothing buffered
+ * goes to IN_STACK bytes on the reading thread's stack instead: the PDUs
+ * it completes are handled from there, and only an incomplete rest is
+ * copied to the heap.  A small request then costs no allocation for its
+ * input (it cost a malloc and a free of IN_BULK bytes per read). */
 #define IN_MIN          4096u
+#define IN_STACK        8192u
 #define IN_BULK         (256u * 1024)
 
 static int
@@ -715,16 +720,18 @@ in_reserve(struct srv_conn *c, size_t want)
     return 0;
 }
 
-/* C706 12.6.1 framing: every complete PDU in the input goes to the state
- * machine, in place; what is left of an incomplete one moves to the
- * front.  0, or -1 when the connection was closed. */
+/* C706 12.6.1 framing: every complete PDU of the len bytes at buf (the
+ * input buffer c->in, or a reading thread's stack buffer) goes to the
+ * state machine, in place; what is left of an incomplete one goes to the
+ * front of c->in.  0, or -1 when the connection was closed. */
 static int
-frame(struct srv_conn *c)
+frame(struct srv_conn *c, const uint8_t *buf, size_t len)
 {
-    size_t off = 0;
+    const int in_place = buf == c->in;
+    size_t off = 0, rest;
 
-    while (!c->dead && !c->closing && c->in_len - off >= RPC_HDR_LEN) {
-        const uint8_t *p = c->in + off;
+    while (!c->dead && !c->closing && len - off >= RPC_HDR_LEN) {
+        const uint8_t *p = buf + off;
         size_t limit = c->bound ? c->max_recv : RPC_MAX_FRAG_SIZE;
         uint16_t flen;
 
@@ -743,7 +750,8 @@ frame(struct srv_conn *c)
                 srv_io_close(c, 0);
             return -1;
         }
-        if (c->in_len - off < flen) {
+        if (len - off < flen) {
+            /* (Moves c->in, and buf with it when in place.) */
             if (in_reserve(c, flen) != 0) {
                 srv_io_close(c, 0);
                 return -1;
@@ -757,12 +765,20 @@ frame(struct srv_conn *c)
     }
     if (c->dead)
         return -1;
-    if (c->in_len > off && c->partial_since == 0)
+    rest = len - off;
+    if (rest > 0 && c->partial_since == 0)
         c->partial_since = mono_s();
-    if (off > 0) {
-        c->in_len -= off;
-        if (c->in_len > 0)
-            memmove(c->in, c->in + off, c->in_len);
+    if (in_place) {
+        c->in_len = rest;
+        if (rest > 0 && off > 0)
+            memmove(c->in, c->in + off, rest);
+    } else if (rest > 0) {
+        if (in_reserve(c, rest > IN_MIN ? rest : IN_MIN) != 0) {
+            srv_io_close(c, 0);
+            return -1;
+        }
+        memcpy(c->in, buf + off, rest);
+        c->in_len = rest;
     }
     return 0;
 }
@@ -788,20 +804,23 @@ read_cb(evutil_socket_t fd, short what, void *arg)
         srv_io_close(c, 0);
     }
     for (int rounds = 0; rounds < 16 && !c->dead && !c->closing; rounds++) {
+        uint8_t stack[IN_STACK], *dst;
         size_t space;
         ssize_t n;
 
-        if (c->in_cap - c->in_len < IN_MIN / 2 &&
-            in_reserve(c, c->in_cap < IN_BULK ? IN_BULK : c->in_cap) != 0) {
-            srv_io_close(c, 0);
-            break;
+        if (c->in_len == 0 && c->in_cap < IN_BULK) {
+            dst = stack;
+            space = sizeof(stack);
+        } else {
+            if (c->in_cap - c->in_len < IN_MIN / 2 &&
+                in_reserve(c, c->in_cap < IN_BULK ? IN_BULK : c->in_cap) != 0) {
+                srv_io_close(c, 0);
+                break;
+            }
+            dst = c->in + c->in_len;
+            space = c->in_cap - c->in_len;
         }
-        if (c->in_cap == 0 && in_reserve(c, IN_MIN) != 0) {
-            srv_io_close(c, 0);
-            break;
-        }
-        space = c->in_cap - c->in_len;
-        n = read(fd, c->in + c->in_len, space);
+        n = read(fd, dst, space);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
             break;
         if (n <= 0) {
@@ -812,17 +831,22 @@ read_cb(evutil_socket_t fd, short what, void *arg)
             srv_io_close(c, 0);
             break;
         }
-        c->in_len += (size_t)n;
-        if (frame(c) != 0)
-            break;
+        if (dst == stack) {
+            if (frame(c, stack, (size_t)n) != 0)
+                break;
+        } else {
+            c->in_len += (size_t)n;
+            if (frame(c, c->in, c->in_len) != 0)
+                break;
+        }
         /* A short read emptied the socket; a full one may have left more
          * (a bulk transfer): read on, within bounds. */
         if ((size_t)n < space)
             break;
     }
     if (!c->dead) {
-        if (c->in_len == 0 && c->in_cap > IN_MIN) {
-            /* Back to a small buffer between bulk transfers. */
+        if (c->in_len == 0 && c->in_cap > 0) {
+            /* Nothing buffered: nothing held (reads go to the stack). */
             free(c->in);
             c->in = NULL;
             c->in_cap = 0;
