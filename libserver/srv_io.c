@@ -834,6 +834,13 @@ read_cb(evutil_socket_t fd, short what, void *arg)
         if (dst == stack) {
             if (frame(c, stack, (size_t)n) != 0)
                 break;
+            /* A full stack buffer: a bulk transfer, which reads on into
+             * the large heap buffer (a few system calls per MiB, not
+             * one per 8 KiB). */
+            if ((size_t)n == space && in_reserve(c, IN_BULK) != 0) {
+                srv_io_close(c, 0);
+                break;
+            }
         } else {
             c->in_len += (size_t)n;
             if (frame(c, c->in, c->in_len) != 0)
