@@ -66,6 +66,9 @@ struct clt_conn {
     struct timespec idle_since;      /* CLOCK_MONOTONIC, back in the pool */
     int poll_first;                  /* a request just went out: wait
                                       * before reading (no EAGAIN read) */
+    int blocking;                    /* the socket blocks, for at most
+                                      * CLT_RECV_WINDOW_MS a recv (below);
+                                      * every other use is MSG_DONTWAIT */
     /* Receive buffer: bytes [rpos, rpos + rlen) read but not yet
      * consumed; the next PDU starts at rbuf + rpos. */
     uint8_t *rbuf;
@@ -100,12 +103,19 @@ struct clt_binding {
 struct clt_thread {
     pthread_t tid;
     struct clt_thread *next;         /* registry list */
-    pthread_mutex_t lock;            /* in_call, cancels */
+    pthread_mutex_t lock;            /* everything below */
     int wake_fd;                     /* eventfd; -1 until needed */
     long cancel_timeout;             /* seconds; -1 infinite */
     long call_timeout;               /* the current call's; RpcCancelThreadEx */
     int in_call;
     unsigned cancels;                /* requested for the current call */
+    struct timespec first_cancel;    /* CLOCK_MONOTONIC, when cancels became 1 */
+    /* The thread waits in a blocking recv on blk_fd for the reply to
+     * blk_call_id (-1: not): a cancel writes the co_cancel itself then,
+     * blk_sent counting them (clt_thread_block_begin/end). */
+    int blk_fd;
+    uint32_t blk_call_id;
+    unsigned blk_sent;
 };
 
 /* A deadline: tv_sec < 0 means none. */
@@ -171,6 +181,17 @@ enum clt_wait {
 /* Reads until a whole PDU is buffered; wake_fd (-1: none) interrupts. */
 enum clt_wait clt_conn_recv_pdu(struct clt_conn *c, int wake_fd,
                                 const clt_deadline *dl, size_t *len);
+/* How long one blocking recv for a reply lasts at most (SO_RCVTIMEO of
+ * every connection) before the caller goes on with poll; the environment
+ * variable RPCRT_RECV_WINDOW_MS overrides it (clt_conn.c). */
+#define CLT_RECV_WINDOW_MS 1
+/* One recv that blocks for at most CLT_RECV_WINDOW_MS, appending to the
+ * receive buffer: > 0 bytes read, 0 the peer closed, -1 with errno
+ * (EAGAIN: nothing came in the window). */
+ssize_t clt_conn_recv_window(struct clt_conn *c);
+/* Writes a co_cancel for call_id on fd without blocking, all of it or
+ * nothing (0, or -1 when the socket's send queue is not empty). */
+int clt_conn_co_cancel_now(int fd, uint32_t call_id);
 /* The PDU clt_conn_recv_pdu found. */
 static inline const uint8_t *
 clt_conn_pdu(const struct clt_conn *c)
@@ -202,8 +223,17 @@ struct clt_thread *clt_thread_self(void);
 void clt_thread_call_begin(struct clt_thread *ts);
 void clt_thread_call_end(struct clt_thread *ts);
 /* Cancels requested so far for the current call; drains the wake fd.
- * *timeout (if not NULL) gets the cancel timeout that applies to it. */
-unsigned clt_thread_cancels(struct clt_thread *ts, long *timeout);
+ * *timeout (if not NULL) gets the cancel timeout that applies to it,
+ * *since (if not NULL) the time of the first cancel. */
+unsigned clt_thread_cancels(struct clt_thread *ts, long *timeout,
+                            struct timespec *since);
+/* Before a blocking recv for the reply to call_id on fd: 1 when
+ * registered (no cancel beyond the seen ones came: from now on a cancel
+ * writes the co_cancel itself), 0 when a cancel is pending. */
+int clt_thread_block_begin(struct clt_thread *ts, int fd, uint32_t call_id,
+                           unsigned seen);
+/* After it: the co_cancels written meanwhile by cancelling threads. */
+unsigned clt_thread_block_end(struct clt_thread *ts);
 /* Records a cancel for tid's call in progress and wakes that thread;
  * timeout >= -1 replaces the call's cancel timeout (RpcCancelThreadEx),
  * CLT_KEEP_TIMEOUT keeps it.  *found: tid has runtime state.  Returns 1

@@ -72,13 +72,18 @@ unsigned
 clt_cancel_poll(struct clt_cancel *cc)
 {
     long timeout;
-    unsigned n = clt_thread_cancels(cc->ts, &timeout);
+    struct timespec since;
+    unsigned n = clt_thread_cancels(cc->ts, &timeout, &since);
 
     if (n > cc->seen) {
         if (cc->seen == 0) {
+            /* The timer runs from the first cancel, which may have come
+             * a moment before this thread looked (clt_thread_block_end). */
             cc->timeout = timeout;
-            if (timeout >= 0)
-                clt_deadline_in_ms(&cc->dl, timeout * 1000);
+            if (timeout >= 0) {
+                cc->dl = since;
+                cc->dl.tv_sec += timeout;
+            }
         }
         cc->seen = n;
     }
@@ -343,6 +348,32 @@ clt_reply_take(struct clt_conn *c, struct clt_reply *r, uint32_t call_id,
 static RPC_STATUS
 receive_reply(struct clt_call *k)
 {
+    if (k->c->blocking && k->c->poll_first && k->c->rlen == 0 && k->cc.seen == 0 &&
+        clt_thread_block_begin(k->cc.ts, k->c->fd, k->call_id, 0)) {
+        /* No cancel so far: the reply is waited for in one recv that
+         * blocks for a short window (a cancel meanwhile writes its
+         * co_cancel from the cancelling thread), not in a poll of the
+         * socket and the wake fd followed by a recv.  A reply not there
+         * by the end of the window is waited for below as usual. */
+        ssize_t r = clt_conn_recv_window(k->c);
+        int e = errno;
+
+        k->sent += clt_thread_block_end(k->cc.ts);
+        if (r == 0) {
+            k->c->broken = 1;
+            return RPC_S_CALL_FAILED;
+        }
+        if (r < 0 && e != EAGAIN && e != EWOULDBLOCK && e != EINTR) {
+            k->c->broken = 1;
+            return RPC_S_CALL_FAILED;
+        }
+        /* Cancels of the window: noticed (their timer set), and any not
+         * written yet written now. */
+        if (send_cancels(k) != 0) {
+            k->c->broken = 1;
+            return RPC_S_CALL_FAILED;
+        }
+    }
     for (;;) {
         struct rpc_pdu p;
         size_t len;

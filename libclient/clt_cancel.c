@@ -3,8 +3,10 @@
  * RpcMgmtSetCancelTimeout.
  *
  * POSIX mapping: the Windows thread HANDLE becomes a pointer to a
- * pthread_t.  A cancel only records itself in the target thread's state
- * and wakes it; the target's call writes the co_cancel PDU (clt_call.c).
+ * pthread_t.  A cancel records itself in the target thread's state and
+ * wakes it; the target's call writes the co_cancel PDU (clt_call.c) --
+ * unless the target waits in its blocking recv for the reply, which sees
+ * no wake-up: then the cancelling thread writes it (clt_thread.c).
  */
 #include <string.h>
 #include <sys/uio.h>

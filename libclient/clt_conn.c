@@ -1,7 +1,9 @@
 /*
  * libclient/clt_conn.c -- a client transport connection: connect, write
  * whole buffers, read whole PDUs, all with poll() so that a deadline or
- * the calling thread's wake fd can interrupt any wait.
+ * the calling thread's wake fd can interrupt any wait -- but for the
+ * first wait for a reply, a recv that blocks for at most a short window
+ * (set_window, clt_conn_recv_window).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,11 +11,13 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -70,6 +74,44 @@ connect_wait(int fd, const struct sockaddr *sa, socklen_t salen,
     return 0;
 }
 
+/* The window: CLT_RECV_WINDOW_MS, or $RPCRT_RECV_WINDOW_MS (0 to 60000;
+ * 0: no blocking recv at all), read at each connect. */
+static long
+recv_window_ms(void)
+{
+    const char *e = getenv("RPCRT_RECV_WINDOW_MS");
+    char *end;
+    long v;
+
+    if (e == NULL || *e == '\0')
+        return CLT_RECV_WINDOW_MS;
+    errno = 0;
+    v = strtol(e, &end, 10);
+    if (errno != 0 || *end != '\0' || v < 0 || v > 60000)
+        return CLT_RECV_WINDOW_MS;
+    return v;
+}
+
+/* A connected socket blocks from now on, a recv for at most the window:
+ * the wait for a reply is then one recv, not a poll and a recv
+ * (clt_call.c, receive_reply).  Every other send and recv passes
+ * MSG_DONTWAIT, and waits with poll where it must.  Without a window
+ * (or when it cannot be set) the socket stays non-blocking and every wait
+ * is a poll. */
+static void
+set_window(struct clt_conn *c)
+{
+    long ms = recv_window_ms();
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+    int fl;
+
+    if (ms == 0 || (fl = fcntl(c->fd, F_GETFL)) < 0 ||
+        setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+        fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK) != 0)
+        return;
+    c->blocking = 1;
+}
+
 static struct clt_conn *
 conn_new(int fd)
 {
@@ -83,6 +125,7 @@ conn_new(int fd)
     }
     c->rcap = RBUF_INITIAL;
     c->fd = fd;
+    set_window(c);
     return c;
 }
 
@@ -242,7 +285,7 @@ clt_conn_writev(struct clt_conn *c, const struct iovec *iov_in, int n,
     memcpy(iov, iov_in, sizeof(*iov) * (size_t)n);
     while (i < n) {
         struct msghdr mh = {.msg_iov = iov + i, .msg_iovlen = (size_t)(n - i)};
-        ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+        ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -319,6 +362,73 @@ clt_conn_send_simple(struct clt_conn *c, uint8_t ptype, uint32_t call_id,
 #define RBUF_MIN   4096u
 #define RBUF_BULK  (68u * 1024)
 
+/* Room in the receive buffer for a PDU of need bytes, and for more when
+ * a large reply is coming (a PDU already waits, or this one is big). */
+static int
+make_room(struct clt_conn *c, size_t need)
+{
+    if (c->rpos > 0 && c->rpos + need > c->rcap) {
+        memmove(c->rbuf, c->rbuf + c->rpos, c->rlen);
+        c->rpos = 0;
+    }
+    if (c->rcap < need || (c->rcap < RBUF_BULK && need > RBUF_MIN / 2)) {
+        size_t want = need > RBUF_MIN / 2 ? RBUF_BULK : RBUF_MIN;
+        uint8_t *nb;
+
+        if (want < need)
+            want = need;
+        if (c->rpos > 0) {
+            memmove(c->rbuf, c->rbuf + c->rpos, c->rlen);
+            c->rpos = 0;
+        }
+        if ((nb = realloc(c->rbuf, want)) == NULL)
+            return -1;
+        c->rbuf = nb;
+        c->rcap = want;
+    }
+    return 0;
+}
+
+ssize_t
+clt_conn_recv_window(struct clt_conn *c)
+{
+    ssize_t r;
+
+    c->poll_first = 0;
+    if (!c->blocking) {
+        errno = EAGAIN;
+        return -1;
+    }
+    if (make_room(c, RPC_HDR_LEN) != 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    r = recv(c->fd, c->rbuf + c->rpos + c->rlen, c->rcap - c->rpos - c->rlen, 0);
+    if (r > 0)
+        c->rlen += (size_t)r;
+    return r;
+}
+
+int
+clt_conn_co_cancel_now(int fd, uint32_t call_id)
+{
+    uint8_t buf[RPC_HDR_LEN];
+    struct ndr_cursor cur;
+    struct rpc_pdu p;
+    int queued = 0;
+
+    /* 24 bytes into an empty send queue always fit whole. */
+    if (ioctl(fd, SIOCOUTQ, &queued) != 0 || queued != 0)
+        return -1;
+    rpc_pdu_init(&p, PTYPE_CO_CANCEL, call_id);
+    p.hdr.drep[0] = HOST_DREP;
+    ndr_init_write_fixed(&cur, buf, sizeof(buf), DREP_LE);
+    if (rpc_pdu_encode(&p, &cur) != 0 || cur.len != sizeof(buf))
+        return -1;
+    return send(fd, buf, sizeof(buf), MSG_NOSIGNAL | MSG_DONTWAIT) ==
+                   (ssize_t)sizeof(buf) ? 0 : -1;
+}
+
 enum clt_wait
 clt_conn_recv_pdu(struct clt_conn *c, int wake_fd, const clt_deadline *dl,
                   size_t *len)
@@ -339,27 +449,8 @@ clt_conn_recv_pdu(struct clt_conn *c, int wake_fd, const clt_deadline *dl,
                 return CLT_PDU;
             }
         }
-        /* Room for the rest of this PDU, and for more when a large reply
-         * is coming (a PDU already waits, or this one is big). */
-        if (c->rpos > 0 && c->rpos + need > c->rcap) {
-            memmove(c->rbuf, c->rbuf + c->rpos, c->rlen);
-            c->rpos = 0;
-        }
-        if (c->rcap < need || (c->rcap < RBUF_BULK && need > RBUF_MIN / 2)) {
-            size_t want = need > RBUF_MIN / 2 ? RBUF_BULK : RBUF_MIN;
-            uint8_t *nb;
-
-            if (want < need)
-                want = need;
-            if (c->rpos > 0) {
-                memmove(c->rbuf, c->rbuf + c->rpos, c->rlen);
-                c->rpos = 0;
-            }
-            if ((nb = realloc(c->rbuf, want)) == NULL)
-                return CLT_ERROR;
-            c->rbuf = nb;
-            c->rcap = want;
-        }
+        if (make_room(c, need) != 0)
+            return CLT_ERROR;
         if (c->poll_first) {
             /* Right after a request the answer cannot be there yet: wait
              * first instead of a read that would say EAGAIN. */
@@ -367,7 +458,7 @@ clt_conn_recv_pdu(struct clt_conn *c, int wake_fd, const clt_deadline *dl,
             goto wait;
         }
         ssize_t r = recv(c->fd, c->rbuf + c->rpos + c->rlen,
-                         c->rcap - c->rpos - c->rlen, 0);
+                         c->rcap - c->rpos - c->rlen, MSG_DONTWAIT);
         if (r > 0) {
             c->rlen += (size_t)r;
             continue;
@@ -442,6 +533,6 @@ clt_conn_stale(struct clt_conn *c)
         return 0;
     /* Readable while idle: EOF, an error, or bytes nobody asked for (a
      * shutdown PDU, say): none of them leaves the connection usable. */
-    (void)recv(c->fd, &b, 1, MSG_PEEK);
+    (void)recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
     return 1;
 }

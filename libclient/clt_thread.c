@@ -58,6 +58,7 @@ clt_thread_self(void)
     ts->tid = pthread_self();
     ts->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     ts->cancel_timeout = RPC_C_CANCEL_INFINITE_TIMEOUT;
+    ts->blk_fd = -1;
     pthread_mutex_init(&ts->lock, NULL);
     if (ts->wake_fd < 0 || pthread_setspecific(thread_key, ts) != 0) {
         if (ts->wake_fd >= 0)
@@ -107,7 +108,7 @@ clt_thread_call_end(struct clt_thread *ts)
 }
 
 unsigned
-clt_thread_cancels(struct clt_thread *ts, long *timeout)
+clt_thread_cancels(struct clt_thread *ts, long *timeout, struct timespec *since)
 {
     unsigned n;
 
@@ -118,6 +119,39 @@ clt_thread_cancels(struct clt_thread *ts, long *timeout)
     n = ts->cancels;
     if (timeout != NULL)
         *timeout = ts->call_timeout;
+    if (since != NULL)
+        *since = ts->first_cancel;
+    pthread_mutex_unlock(&ts->lock);
+    return n;
+}
+
+int
+clt_thread_block_begin(struct clt_thread *ts, int fd, uint32_t call_id,
+                       unsigned seen)
+{
+    int ok;
+
+    pthread_mutex_lock(&ts->lock);
+    ok = ts->cancels == seen;
+    if (ok) {
+        ts->blk_fd = fd;
+        ts->blk_call_id = call_id;
+        ts->blk_sent = 0;
+    }
+    pthread_mutex_unlock(&ts->lock);
+    return ok;
+}
+
+unsigned
+clt_thread_block_end(struct clt_thread *ts)
+{
+    unsigned n;
+
+    /* Once this returns no cancelling thread touches the connection. */
+    pthread_mutex_lock(&ts->lock);
+    ts->blk_fd = -1;
+    n = ts->blk_sent;
+    ts->blk_sent = 0;
     pthread_mutex_unlock(&ts->lock);
     return n;
 }
@@ -136,11 +170,22 @@ clt_thread_post_cancel(pthread_t tid, long timeout, int *found)
             pthread_mutex_lock(&ts->lock);
             if (ts->in_call) {
                 uint64_t one = 1;
-                ts->cancels++;
+                if (ts->cancels++ == 0)
+                    clock_gettime(CLOCK_MONOTONIC, &ts->first_cancel);
                 if (timeout != CLT_KEEP_TIMEOUT)
                     ts->call_timeout = timeout;
                 posted = 1;
-                (void)!write(ts->wake_fd, &one, sizeof(one));
+                /* A thread blocked in recv for its reply does not see the
+                 * wake fd: its co_cancel goes out from here, at once (its
+                 * request is out, and it writes nothing until it has
+                 * taken the lock this thread holds).  If the socket
+                 * cannot take it whole now, the wake fd tells the caller
+                 * at the end of its recv window. */
+                if (ts->blk_fd >= 0 &&
+                    clt_conn_co_cancel_now(ts->blk_fd, ts->blk_call_id) == 0)
+                    ts->blk_sent++;
+                else
+                    (void)!write(ts->wake_fd, &one, sizeof(one));
             }
             pthread_mutex_unlock(&ts->lock);
             break;

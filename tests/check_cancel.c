@@ -186,6 +186,30 @@ START_TEST(test_cancel_timeout_zero)
 }
 END_TEST
 
+/* With a recv window longer than the call (RPCRT_RECV_WINDOW_MS), the
+ * caller is still in its first, blocking recv when the cancel comes: the
+ * cancelling thread writes the co_cancel itself.  The routine sees it
+ * (result 1, long before its 10 s timeout); without that write the
+ * caller could send it only after the routine returned uncancelled. */
+START_TEST(test_cancel_in_recv_window)
+{
+    struct caller c = {.op = OP_WAIT, .arg = 10000, .cancel_timeout = 5};
+    double at;
+
+    setenv("RPCRT_RECV_WINDOW_MS", "30000", 1);
+    c.h = bind_transport(_i);
+    run_cancelled(&c, 200, &at);
+    unsetenv("RPCRT_RECV_WINDOW_MS");
+    ck_assert_int_eq(c.st, RPC_S_OK);
+    ck_assert_int_eq(c.result, 1);
+    ck_assert_uint_lt(c.elapsed, 5000);
+    /* The connection goes on serving calls. */
+    int32_t codes[3];
+    ck_assert_int_eq(rpctest_self_test(c.h, codes), RPC_S_OK);
+    RpcBindingFree(&c.h);
+}
+END_TEST
+
 static void *
 idle_thread(void *p)
 {
@@ -287,6 +311,7 @@ cancel_suite(void)
     tcase_add_loop_test(tc, test_cancel_api_statuses, 0, 2);
     tcase_add_loop_test(tc, test_self_test_codes, 0, 2);
     tcase_add_loop_test(tc, test_repeated_cancels, 0, 2);
+    tcase_add_loop_test(tc, test_cancel_in_recv_window, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
