@@ -264,10 +264,12 @@ append_reply(struct clt_reply *r, const uint8_t *p, size_t n, uint32_t hint)
     if (n > CLT_MAX_RESPONSE - r->len)
         return -1;
     if (r->len + n > r->cap) {
-        size_t want = r->len + n, cap = r->cap ? r->cap : 4096;
+        size_t want = r->len + n, cap = r->cap ? r->cap : want;
         /* alloc_hint (the whole reply, from the first fragment) saves the
          * regrowing; trusted up to 16 MiB of address space, which a
-         * lying server can make us reserve but not fill. */
+         * lying server can make us reserve but not fill.  Without it the
+         * buffer starts at the first fragment's size (a small reply's
+         * comes from malloc's per-thread cache) and doubles. */
         if (r->len == 0 && hint > want && hint <= 16u * 1024 * 1024)
             cap = want = hint;
         while (cap < want)
