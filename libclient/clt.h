@@ -116,6 +116,7 @@ struct clt_thread {
     int blk_fd;
     uint32_t blk_call_id;
     unsigned blk_sent;
+    int blk_broken;                  /* a co_cancel went only in part */
 };
 
 /* A deadline: tv_sec < 0 means none. */
@@ -182,15 +183,17 @@ enum clt_wait {
 enum clt_wait clt_conn_recv_pdu(struct clt_conn *c, int wake_fd,
                                 const clt_deadline *dl, size_t *len);
 /* How long one blocking recv for a reply lasts at most (SO_RCVTIMEO of
- * every connection) before the caller goes on with poll; the environment
+ * every connection, which the kernel rounds up to its tick: within 4 ms
+ * at HZ=250) before the caller goes on with poll; the environment
  * variable RPCRT_RECV_WINDOW_MS overrides it (clt_conn.c). */
 #define CLT_RECV_WINDOW_MS 1
 /* One recv that blocks for at most CLT_RECV_WINDOW_MS, appending to the
  * receive buffer: > 0 bytes read, 0 the peer closed, -1 with errno
  * (EAGAIN: nothing came in the window). */
 ssize_t clt_conn_recv_window(struct clt_conn *c);
-/* Writes a co_cancel for call_id on fd without blocking, all of it or
- * nothing (0, or -1 when the socket's send queue is not empty). */
+/* Writes a co_cancel for call_id on fd: 0 when written; -1 when nothing
+ * could go without blocking; -2 when only part of it went (the stream is
+ * broken). */
 int clt_conn_co_cancel_now(int fd, uint32_t call_id);
 /* The PDU clt_conn_recv_pdu found. */
 static inline const uint8_t *
@@ -232,8 +235,9 @@ unsigned clt_thread_cancels(struct clt_thread *ts, long *timeout,
  * writes the co_cancel itself), 0 when a cancel is pending. */
 int clt_thread_block_begin(struct clt_thread *ts, int fd, uint32_t call_id,
                            unsigned seen);
-/* After it: the co_cancels written meanwhile by cancelling threads. */
-unsigned clt_thread_block_end(struct clt_thread *ts);
+/* After it: the co_cancels written meanwhile by cancelling threads;
+ * *broken 1 when one of them could not be written whole. */
+unsigned clt_thread_block_end(struct clt_thread *ts, int *broken);
 /* Records a cancel for tid's call in progress and wakes that thread;
  * timeout >= -1 replaces the call's cancel timeout (RpcCancelThreadEx),
  * CLT_KEEP_TIMEOUT keeps it.  *found: tid has runtime state.  Returns 1

@@ -358,9 +358,15 @@ receive_reply(struct clt_call *k)
          * socket and the wake fd followed by a recv.  A reply not there
          * by the end of the window is waited for below as usual. */
         ssize_t r = clt_conn_recv_window(k->c);
-        int e = errno;
+        int e = errno, broken;
 
-        k->sent += clt_thread_block_end(k->cc.ts);
+        k->sent += clt_thread_block_end(k->cc.ts, &broken);
+        if (broken) {
+            /* A co_cancel went out only in part: the stream is lost, and
+             * closing it orphans the call on the server. */
+            k->c->broken = 1;
+            return RPC_S_CALL_FAILED;
+        }
         if (r == 0) {
             k->c->broken = 1;
             return RPC_S_CALL_FAILED;

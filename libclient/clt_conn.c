@@ -11,13 +11,11 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -92,7 +90,7 @@ recv_window_ms(void)
     return v;
 }
 
-/* A connected socket blocks from now on, a recv for at most the window:
+/* A connected TCP socket blocks from now on, a recv for at most the window:
  * the wait for a reply is then one recv, not a poll and a recv
  * (clt_call.c, receive_reply).  Every other send and recv passes
  * MSG_DONTWAIT, and waits with poll where it must.  Without a window
@@ -125,7 +123,6 @@ conn_new(int fd)
     }
     c->rcap = RBUF_INITIAL;
     c->fd = fd;
-    set_window(c);
     return c;
 }
 
@@ -230,6 +227,13 @@ clt_conn_open(enum rpc_protseq ps, const char *netaddr, const char *endpoint,
         close(fd);
         return RPC_S_OUT_OF_MEMORY;
     }
+    /* TCP only: a unix socket wakes a reader blocked in recv also when the
+     * peer has read what this side wrote (it shares the wait queue with
+     * writers), a second wake-up per call that costs more than the poll
+     * it saves (16 threads over ncalrpc: 1.9 context switches per call
+     * instead of 1.05, calls/s -15 %). */
+    if (ps == RPC_PROTSEQ_NCACN_IP_TCP)
+        set_window(*out);
     return RPC_S_OK;
 }
 
@@ -415,18 +419,36 @@ clt_conn_co_cancel_now(int fd, uint32_t call_id)
     uint8_t buf[RPC_HDR_LEN];
     struct ndr_cursor cur;
     struct rpc_pdu p;
-    int queued = 0;
+    clt_deadline dl;
+    size_t done;
+    ssize_t w;
 
-    /* 24 bytes into an empty send queue always fit whole. */
-    if (ioctl(fd, SIOCOUTQ, &queued) != 0 || queued != 0)
-        return -1;
     rpc_pdu_init(&p, PTYPE_CO_CANCEL, call_id);
     p.hdr.drep[0] = HOST_DREP;
     ndr_init_write_fixed(&cur, buf, sizeof(buf), DREP_LE);
     if (rpc_pdu_encode(&p, &cur) != 0 || cur.len != sizeof(buf))
         return -1;
-    return send(fd, buf, sizeof(buf), MSG_NOSIGNAL | MSG_DONTWAIT) ==
-                   (ssize_t)sizeof(buf) ? 0 : -1;
+    w = send(fd, buf, sizeof(buf), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (w == (ssize_t)sizeof(buf))
+        return 0;
+    if (w <= 0)
+        return -1;              /* nothing went: the caller's to send */
+    /* Part of it went (a send buffer all but full): the rest follows
+     * before anything else can, or the stream is broken. */
+    done = (size_t)w;
+    clt_deadline_in_ms(&dl, 5000);
+    while (done < sizeof(buf)) {
+        w = send(fd, buf + done, sizeof(buf) - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w > 0) {
+            done += (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            return -2;
+        if (wait_fd(fd, POLLOUT, -1, &dl) != 1)
+            return -2;
+    }
+    return 0;
 }
 
 enum clt_wait

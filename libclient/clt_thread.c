@@ -137,13 +137,14 @@ clt_thread_block_begin(struct clt_thread *ts, int fd, uint32_t call_id,
         ts->blk_fd = fd;
         ts->blk_call_id = call_id;
         ts->blk_sent = 0;
+        ts->blk_broken = 0;
     }
     pthread_mutex_unlock(&ts->lock);
     return ok;
 }
 
 unsigned
-clt_thread_block_end(struct clt_thread *ts)
+clt_thread_block_end(struct clt_thread *ts, int *broken)
 {
     unsigned n;
 
@@ -151,7 +152,9 @@ clt_thread_block_end(struct clt_thread *ts)
     pthread_mutex_lock(&ts->lock);
     ts->blk_fd = -1;
     n = ts->blk_sent;
+    *broken = ts->blk_broken;
     ts->blk_sent = 0;
+    ts->blk_broken = 0;
     pthread_mutex_unlock(&ts->lock);
     return n;
 }
@@ -179,12 +182,16 @@ clt_thread_post_cancel(pthread_t tid, long timeout, int *found)
                  * wake fd: its co_cancel goes out from here, at once (its
                  * request is out, and it writes nothing until it has
                  * taken the lock this thread holds).  If the socket
-                 * cannot take it whole now, the wake fd tells the caller
+                 * cannot take any of it now, the wake fd tells the caller
                  * at the end of its recv window. */
-                if (ts->blk_fd >= 0 &&
-                    clt_conn_co_cancel_now(ts->blk_fd, ts->blk_call_id) == 0)
+                int r = ts->blk_fd >= 0
+                            ? clt_conn_co_cancel_now(ts->blk_fd, ts->blk_call_id)
+                            : -1;
+                if (r == 0)
                     ts->blk_sent++;
-                else
+                else if (r == -2)
+                    ts->blk_broken = 1;
+                if (r != 0)
                     (void)!write(ts->wake_fd, &one, sizeof(one));
             }
             pthread_mutex_unlock(&ts->lock);

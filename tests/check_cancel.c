@@ -190,7 +190,9 @@ END_TEST
  * caller is still in its first, blocking recv when the cancel comes: the
  * cancelling thread writes the co_cancel itself.  The routine sees it
  * (result 1, long before its 10 s timeout); without that write the
- * caller could send it only after the routine returned uncancelled. */
+ * caller could send it only after the routine returned uncancelled.
+ * (TCP; over ncalrpc, which never blocks in recv, the same holds through
+ * the poll.) */
 START_TEST(test_cancel_in_recv_window)
 {
     struct caller c = {.op = OP_WAIT, .arg = 10000, .cancel_timeout = 5};
