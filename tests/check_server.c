@@ -2688,6 +2688,22 @@ encode_request(uint8_t *buf, size_t cap, uint32_t call_id, uint16_t opnum,
     return n;
 }
 
+/* A few Stats calls (ids first, first + 1, first + 2) on c, so that the
+ * server's pool has an idle thread to take the loop over: only then does
+ * the thread that read a request keep it and run it itself. */
+static void
+warm_pool(struct rc *c, uint32_t first)
+{
+    for (uint32_t id = first; id < first + 3; id++) {
+        struct req q = rq(id, OP_STATS);
+        struct reply r;
+
+        call(c, &q, NULL, 0, &r);
+        ck_assert(!r.fault);
+        reply_free(&r);
+    }
+}
+
 START_TEST(test_batch_first_blocks)
 {
     struct rc c;
@@ -2697,15 +2713,7 @@ START_TEST(test_batch_first_blocks)
 
     rc_open(&c, _i);
     bind_mpx(&c);
-    /* A few calls first, so that the pool has an idle thread to take the
-     * loop over: only then does the reading thread keep requests. */
-    for (uint32_t id = 10; id < 13; id++) {
-        struct req q = rq(id, OP_STATS);
-
-        call(&c, &q, NULL, 0, &r);
-        ck_assert(!r.fault);
-        reply_free(&r);
-    }
+    warm_pool(&c, 10);
     le32(s, 5000);
     n = encode_request(buf, sizeof(buf), 1, OP_SLEEP, s, 4);
     n += encode_request(buf + n, sizeof(buf) - n, 2, OP_STATS, NULL, 0);
@@ -2744,14 +2752,7 @@ START_TEST(test_inline_cancel_test_hands_on)
     bystander_open(&b, _i);
     rc_open(&c, _i);
     bind_ok(&c, 5840, 0);
-    /* A few calls first, so that the pool has an idle thread to take the
-     * loop over: only then does the reading thread keep a request. */
-    for (uint32_t id = 10; id < 13; id++) {
-        q = rq(id, OP_STATS);
-        call(&c, &q, NULL, 0, &r);
-        ck_assert(!r.fault);
-        reply_free(&r);
-    }
+    warm_pool(&c, 10);
     le32(s, 30000);
     q = rq(1, OP_WAIT);
     send_request(&c, &q, s, 4);
@@ -2786,6 +2787,7 @@ START_TEST(test_hostile_call_id_reuse)
     rc_open(&c, _i);
     bind_ok(&c, 5840, 0);
     for (int i = 0; i < 3; i++) {
+        /* One id again and again: a finished call's id may come back. */
         q = rq(7, OP_STATS);
         call(&c, &q, NULL, 0, &r);
         ck_assert(!r.fault);
