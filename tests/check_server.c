@@ -491,6 +491,17 @@ rq(uint32_t call_id, uint16_t opnum)
     return q;
 }
 
+/* The answer to call_id on c within timeout_ms: a response, not a fault. */
+static void
+expect_ok(struct rc *c, uint32_t call_id, int timeout_ms)
+{
+    struct reply r;
+
+    ck_assert_int_eq(recv_reply(c, call_id, &r, timeout_ms), 1);
+    ck_assert(!r.fault);
+    reply_free(&r);
+}
+
 static void
 call_u32(struct rc *c, uint32_t call_id, uint16_t opnum, uint32_t arg,
          struct reply *r)
@@ -1383,9 +1394,7 @@ START_TEST(test_max_calls_busy)
     ck_assert_uint_eq(r.status, NCA_S_SERVER_TOO_BUSY);
     ck_assert(r.flags & PFC_DID_NOT_EXECUTE);
     reply_free(&r);
-    ck_assert_int_eq(recv_reply(&a, 1, &r, 20000), 1);
-    ck_assert(!r.fault);
-    reply_free(&r);
+    expect_ok(&a, 1, 20000);
     ck_assert_int_eq(recv_reply(&b, 1, &r, 20000), 1);
     reply_free(&r);
     /* Room again: the same connection serves. */
@@ -2707,7 +2716,6 @@ warm_pool(struct rc *c, uint32_t first)
 START_TEST(test_batch_first_blocks)
 {
     struct rc c;
-    struct reply r;
     uint8_t s[4], buf[512];
     size_t n;
 
@@ -2719,12 +2727,8 @@ START_TEST(test_batch_first_blocks)
     n += encode_request(buf + n, sizeof(buf) - n, 2, OP_STATS, NULL, 0);
     rc_send(&c, buf, n);
     /* recv_reply fails on any other call's answer: Stats's comes first. */
-    ck_assert_int_eq(recv_reply(&c, 2, &r, 60000), 1);
-    ck_assert(!r.fault);
-    reply_free(&r);
-    ck_assert_int_eq(recv_reply(&c, 1, &r, 60000), 1);
-    ck_assert(!r.fault);
-    reply_free(&r);
+    expect_ok(&c, 2, 60000);
+    expect_ok(&c, 1, 60000);
 
     rc_close(&c);
     assert_alive(_i);
@@ -2759,9 +2763,7 @@ START_TEST(test_inline_cancel_test_hands_on)
     usleep(200000);
     q = rq(2, OP_STATS);
     send_request(&b, &q, NULL, 0);
-    ck_assert_int_eq(recv_reply(&b, 2, &r, 15000), 1);
-    ck_assert(!r.fault);
-    reply_free(&r);
+    expect_ok(&b, 2, 15000);
     send_simple(&c, PTYPE_CO_CANCEL, 1, PFC_FIRST_FRAG | PFC_LAST_FRAG);
     ck_assert_int_eq(recv_reply(&c, 1, &r, 15000), 1);
     ck_assert(!r.fault);
@@ -3211,22 +3213,14 @@ START_TEST(test_fault_blocked_routine)
     ck_assert(r.fault);
     ck_assert_uint_eq(r.status, NCA_S_SERVER_TOO_BUSY);
     reply_free(&r);
-    ck_assert_int_eq(recv_reply(&b, 1, &r, 20000), 1);
-    ck_assert(!r.fault);
-    reply_free(&r);
-    ck_assert_int_eq(recv_reply(&c, 1, &r, 20000), 1);
-    ck_assert(!r.fault);
-    reply_free(&r);
+    expect_ok(&b, 1, 20000);
+    expect_ok(&c, 1, 20000);
     /* The first routine still sleeps; two calls at once are served. */
     q = rq(3, OP_STATS);
     send_request(&b, &q, NULL, 0);
     send_request(&c, &q, NULL, 0);
-    ck_assert_int_eq(recv_reply(&b, 3, &r, 20000), 1);
-    ck_assert(!r.fault);
-    reply_free(&r);
-    ck_assert_int_eq(recv_reply(&c, 3, &r, 20000), 1);
-    ck_assert(!r.fault);
-    reply_free(&r);
+    expect_ok(&b, 3, 20000);
+    expect_ok(&c, 3, 20000);
     rc_close(&a);
     rc_close(&b);
     rc_close(&c);
