@@ -275,9 +275,9 @@ wait_fd(int fd, short events, int wake_fd, const clt_deadline *dl)
     }
 }
 
-int
-clt_conn_writev(struct clt_conn *c, const struct iovec *iov_in, int n,
-                const clt_deadline *dl)
+/* clt_conn_writev on a bare socket (a cancelling thread has no more). */
+static int
+writev_fd(int fd, const struct iovec *iov_in, int n, const clt_deadline *dl)
 {
     struct iovec iov[CLT_MAX_IOV];
     int i = 0;
@@ -289,13 +289,13 @@ clt_conn_writev(struct clt_conn *c, const struct iovec *iov_in, int n,
     memcpy(iov, iov_in, sizeof(*iov) * (size_t)n);
     while (i < n) {
         struct msghdr mh = {.msg_iov = iov + i, .msg_iovlen = (size_t)(n - i)};
-        ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK)
                 return -1;
-            int r = wait_fd(c->fd, POLLOUT, -1, dl);
+            int r = wait_fd(fd, POLLOUT, -1, dl);
             if (r == 0) {
                 errno = ETIMEDOUT;
                 return -1;
@@ -315,6 +315,13 @@ clt_conn_writev(struct clt_conn *c, const struct iovec *iov_in, int n,
         }
     }
     return 0;
+}
+
+int
+clt_conn_writev(struct clt_conn *c, const struct iovec *iov, int n,
+                const clt_deadline *dl)
+{
+    return writev_fd(c->fd, iov, n, dl);
 }
 
 int
@@ -344,21 +351,39 @@ clt_conn_send_pdu(struct clt_conn *c, struct rpc_pdu *p, const clt_deadline *dl)
     return r;
 }
 
+/* A header-only PDU (co_cancel, orphaned) of call call_id, in buf. */
+static int
+simple_pdu(uint8_t buf[RPC_HDR_LEN], uint8_t ptype, uint32_t call_id)
+{
+    struct ndr_cursor cur;
+    struct rpc_pdu p;
+
+    rpc_pdu_init(&p, ptype, call_id);
+    p.hdr.drep[0] = HOST_DREP;
+    ndr_init_write_fixed(&cur, buf, RPC_HDR_LEN, DREP_LE);
+    if (rpc_pdu_encode(&p, &cur) != 0 || cur.len != RPC_HDR_LEN) {
+        errno = EINVAL;
+        return -1;
+    }
+    return 0;
+}
+
 int
 clt_conn_send_simple(struct clt_conn *c, uint8_t ptype, uint32_t call_id,
                      const clt_deadline *dl)
 {
-    struct rpc_pdu p;
+    uint8_t buf[RPC_HDR_LEN];
+    struct iovec iov = {buf, sizeof(buf)};
     clt_deadline d;
 
-    rpc_pdu_init(&p, ptype, call_id);
-    p.hdr.drep[0] = HOST_DREP;
+    if (simple_pdu(buf, ptype, call_id) != 0)
+        return -1;
     if (dl == NULL) {
         /* Not long behind a full socket. */
         clt_deadline_in_ms(&d, 5000);
         dl = &d;
     }
-    return clt_conn_send_pdu(c, &p, dl);
+    return writev_fd(c->fd, &iov, 1, dl);
 }
 
 /* The receive buffer: a few KiB for small PDUs, grown to take many
@@ -417,16 +442,11 @@ int
 clt_conn_co_cancel_now(int fd, uint32_t call_id)
 {
     uint8_t buf[RPC_HDR_LEN];
-    struct ndr_cursor cur;
-    struct rpc_pdu p;
+    struct iovec iov;
     clt_deadline dl;
-    size_t done;
     ssize_t w;
 
-    rpc_pdu_init(&p, PTYPE_CO_CANCEL, call_id);
-    p.hdr.drep[0] = HOST_DREP;
-    ndr_init_write_fixed(&cur, buf, sizeof(buf), DREP_LE);
-    if (rpc_pdu_encode(&p, &cur) != 0 || cur.len != sizeof(buf))
+    if (simple_pdu(buf, PTYPE_CO_CANCEL, call_id) != 0)
         return -1;
     w = send(fd, buf, sizeof(buf), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w == (ssize_t)sizeof(buf))
@@ -435,20 +455,10 @@ clt_conn_co_cancel_now(int fd, uint32_t call_id)
         return -1;              /* nothing went: the caller's to send */
     /* Part of it went (a send buffer all but full): the rest follows
      * before anything else can, or the stream is broken. */
-    done = (size_t)w;
+    iov.iov_base = buf + w;
+    iov.iov_len = sizeof(buf) - (size_t)w;
     clt_deadline_in_ms(&dl, 5000);
-    while (done < sizeof(buf)) {
-        w = send(fd, buf + done, sizeof(buf) - done, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (w > 0) {
-            done += (size_t)w;
-            continue;
-        }
-        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-            return -2;
-        if (wait_fd(fd, POLLOUT, -1, &dl) != 1)
-            return -2;
-    }
-    return 0;
+    return writev_fd(fd, &iov, 1, &dl) == 0 ? 0 : -2;
 }
 
 enum clt_wait
