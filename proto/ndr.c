@@ -108,7 +108,7 @@ ndr_remaining(const struct ndr_cursor *c)
 int
 ndr_is_le(const struct ndr_cursor *c)
 {
-    return (c->drep0 & DREP_INT_MASK) == DREP_LE;
+    return drep_is_le(c->drep0);
 }
 
 /* ---- room -------------------------------------------------------------- */
@@ -197,30 +197,9 @@ ndr_align(struct ndr_cursor *c, size_t n)
 
 /* ---- fixed-size integers ------------------------------------------------ */
 
-/* load, store, get_uint and put_uint are inline with n a constant at each
- * call (1, 2, 4 or 8), so that the byte loops unroll and the alignment
+/* get_uint and put_uint are inline with n a constant at each call (1, 2,
+ * 4 or 8), so that ndr_load/ndr_store's loops unroll and the alignment
  * mask folds: PDU headers and stubs are mostly these calls. */
-static inline uint64_t
-load(const uint8_t *p, size_t n, int le)
-{
-    uint64_t v = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        size_t k = le ? n - 1 - i : i;
-        v = v << 8 | p[k];
-    }
-    return v;
-}
-
-static inline void
-store(uint8_t *p, size_t n, uint64_t v, int le)
-{
-    for (size_t i = 0; i < n; i++) {
-        size_t k = le ? i : n - 1 - i;
-        p[k] = (uint8_t)(v >> (8 * i));
-    }
-}
-
 /* Pads to a multiple of n (a power of two) before an n-byte integer. */
 static inline int
 align_for(struct ndr_cursor *c, size_t n)
@@ -237,7 +216,7 @@ get_uint(struct ndr_cursor *c, size_t n, uint64_t *v)
 
     if ((r = align_for(c, n)) != 0 || (r = need_read(c, n)) != 0)
         return r;
-    *v = load(c->data + c->off, n, ndr_is_le(c));
+    *v = ndr_load(c->data + c->off, n, ndr_is_le(c));
     c->off += n;
     return 0;
 }
@@ -249,7 +228,7 @@ put_uint(struct ndr_cursor *c, size_t n, uint64_t v)
 
     if ((r = align_for(c, n)) != 0 || (r = need_write(c, n)) != 0)
         return r;
-    store(c->data + c->off, n, v, ndr_is_le(c));
+    ndr_store(c->data + c->off, n, v, ndr_is_le(c));
     wrote(c, n);
     return 0;
 }
@@ -357,7 +336,7 @@ ndr_patch_u16(struct ndr_cursor *c, size_t at, uint16_t v)
         return PROTO_E_READONLY;
     if (at > c->len || c->len - at < 2)
         return PROTO_E_RANGE;
-    store(c->data + at, 2, v, ndr_is_le(c));
+    ndr_store(c->data + at, 2, v, ndr_is_le(c));
     return 0;
 }
 
@@ -368,7 +347,7 @@ ndr_patch_u32(struct ndr_cursor *c, size_t at, uint32_t v)
         return PROTO_E_READONLY;
     if (at > c->len || c->len - at < 4)
         return PROTO_E_RANGE;
-    store(c->data + at, 4, v, ndr_is_le(c));
+    ndr_store(c->data + at, 4, v, ndr_is_le(c));
     return 0;
 }
 

@@ -106,43 +106,25 @@ proto_strerror(int err)
 static uint16_t
 hdr_u16(const uint8_t *p, uint8_t drep0)
 {
-    if ((drep0 & DREP_INT_MASK) == DREP_LE)
-        return (uint16_t)(p[0] | p[1] << 8);
-    return (uint16_t)(p[0] << 8 | p[1]);
+    return (uint16_t)ndr_load(p, 2, drep_is_le(drep0));
 }
 
 static uint32_t
 hdr_u32(const uint8_t *p, uint8_t drep0)
 {
-    if ((drep0 & DREP_INT_MASK) == DREP_LE)
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-               (uint32_t)p[3] << 24;
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-           (uint32_t)p[3];
+    return (uint32_t)ndr_load(p, 4, drep_is_le(drep0));
 }
 
 static void
 hdr_put16(uint8_t *p, uint16_t v, uint8_t drep0)
 {
-    if ((drep0 & DREP_INT_MASK) == DREP_LE) {
-        p[0] = (uint8_t)v;
-        p[1] = (uint8_t)(v >> 8);
-    } else {
-        p[0] = (uint8_t)(v >> 8);
-        p[1] = (uint8_t)v;
-    }
+    ndr_store(p, 2, v, drep_is_le(drep0));
 }
 
 static void
 hdr_put32(uint8_t *p, uint32_t v, uint8_t drep0)
 {
-    if ((drep0 & DREP_INT_MASK) == DREP_LE) {
-        hdr_put16(p, (uint16_t)v, drep0);
-        hdr_put16(p + 2, (uint16_t)(v >> 16), drep0);
-    } else {
-        hdr_put16(p, (uint16_t)(v >> 16), drep0);
-        hdr_put16(p + 2, (uint16_t)v, drep0);
-    }
+    ndr_store(p, 4, v, drep_is_le(drep0));
 }
 
 /* C706 14.1: integer representation 0 (big-endian) or 1 (little-endian);

@@ -85,6 +85,43 @@ uint8_t *ndr_steal(struct ndr_cursor *c, size_t *len);
 size_t ndr_remaining(const struct ndr_cursor *c);
 int ndr_is_le(const struct ndr_cursor *c);
 
+/* An n-byte unsigned integer (n = 1, 2, 4, 8) at p, little-endian when le,
+ * else big-endian: no alignment, no bounds (the caller checked).  Inline,
+ * so that with n a constant the loops unroll. */
+static inline uint64_t
+ndr_load(const uint8_t *p, size_t n, int le)
+{
+    uint64_t v = 0;
+
+    /* The order decided once, outside the loops: each then compiles to
+     * a plain load (or a byte swap) for a constant n. */
+    if (le)
+        for (size_t i = n; i-- > 0;)
+            v = v << 8 | p[i];
+    else
+        for (size_t i = 0; i < n; i++)
+            v = v << 8 | p[i];
+    return v;
+}
+
+static inline void
+ndr_store(uint8_t *p, size_t n, uint64_t v, int le)
+{
+    if (le)
+        for (size_t i = 0; i < n; i++)
+            p[i] = (uint8_t)(v >> (8 * i));
+    else
+        for (size_t i = 0; i < n; i++)
+            p[n - 1 - i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Whether a PDU's drep byte 0 says little-endian integers. */
+static inline int
+drep_is_le(uint8_t drep0)
+{
+    return (drep0 & DREP_INT_MASK) == DREP_LE;
+}
+
 int ndr_align(struct ndr_cursor *c, size_t n);      /* n = 1, 2, 4, 8 */
 int ndr_skip(struct ndr_cursor *c, size_t n);
 int ndr_get_u8(struct ndr_cursor *c, uint8_t *v);

@@ -334,13 +334,7 @@ fixup_pdu(uint8_t *buf, size_t len, uint64_t r)
 {
     if (len < RPC_HDR_LEN || r % 4 == 0)
         return;
-    if ((buf[4] & DREP_INT_MASK) == DREP_LE) {
-        buf[8] = (uint8_t)len;
-        buf[9] = (uint8_t)(len >> 8);
-    } else {
-        buf[8] = (uint8_t)(len >> 8);
-        buf[9] = (uint8_t)len;
-    }
+    ndr_store(buf + 8, 2, len, drep_is_le(buf[4]));
 }
 
 /* String bindings: drop in a syntax character, where random bytes rarely
