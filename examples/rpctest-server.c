@@ -47,8 +47,9 @@ usage(FILE *f)
         "                       --max-calls; asynchronous calls hold none)\n"
         "  --max-request BYTES  largest request accepted (default 64 MiB)\n"
         "  --option NAME=VALUE  a runtime limit (RpcrtServerSetOption): NAME is\n"
-        "                       max-connections, bind-timeout, idle-timeout or\n"
-        "                       max-calls-per-connection\n"
+        "                       max-connections, bind-timeout, idle-timeout,\n"
+        "                       max-calls-per-connection, max-worker-threads,\n"
+        "                       inline-grace-us or conn-stay-us\n"
         "  --allow-remote-stop  let mgmt stop_server_listening stop the server\n"
         "  --verbose            runtime messages on stderr\n"
         "  --help               this text\n",
@@ -90,6 +91,7 @@ set_option(const char *arg)
         {"max-calls-per-connection", RPCRT_OPT_MAX_CALLS_PER_CONNECTION},
         {"max-worker-threads", RPCRT_OPT_MAX_WORKER_THREADS},
         {"inline-grace-us", RPCRT_OPT_INLINE_GRACE_US},
+        {"conn-stay-us", RPCRT_OPT_CONN_STAY_US},
     };
     const char *eq = strchr(arg, '=');
     char *end;

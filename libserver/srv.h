@@ -31,6 +31,10 @@
  *    shared state under srv.lock and ask the I/O thread to act by
  *    "kicking" it (srv_io_kick), never by touching libevent objects.
  *
+ * "I/O thread" below is the thread that reads the connection: the event
+ * loop's, or a thread staying on that connection (srv_io.c), which owns
+ * its input side until the loop has picked it up again.
+ *
  * Lifetimes: a connection is refcounted (I/O thread only): the open socket
  * holds one reference and every dispatched call one more, so a connection
  * lost while calls run stays allocated until the last of them has been
@@ -73,6 +77,7 @@ struct evconnlistener;
 #define SRV_DEFAULT_IDLE_TIMEOUT   900u
 #define SRV_DEFAULT_WORKER_IDLE    30u
 #define SRV_DEFAULT_INLINE_GRACE_US 1000u
+#define SRV_DEFAULT_STAY_US 1000u
 /* Presentation contexts one connection may accumulate over its binds and
  * alter_contexts; more are refused with local_limit_exceeded. */
 #define SRV_MAX_CTX_PER_CONN       256u
@@ -97,6 +102,7 @@ struct srv_options {
     unsigned max_conn_calls;         /* calls in progress per connection, 0: no limit */
     int allow_remote_stop;
     unsigned inline_grace_us;        /* the watcher's tick (srv_worker.c) */
+    unsigned stay_us;                /* a thread's stay on its connection (srv_io.c), 0: none */
 };
 
 /* A listening socket.  Created by an API thread (socket, bind, listen);
@@ -205,7 +211,32 @@ struct srv_conn {
      * (partial_since: CLOCK_MONOTONIC seconds, 0: none). */
     unsigned bind_s, idle_s;
     time_t partial_since;
+    /* Who reads the connection (srv_io.c, "staying"): the event loop
+     * (STAY_NONE), a thread staying on it (STAY_ON), or the loop again
+     * once it picks the connection up from srv.stay_back (STAY_BACK).
+     * Written under srv.lock; atomic so that the loop's srv_io_close may
+     * read it without. */
+    atomic_int stay;
+    int stay_ready;                  /* its socket set up for staying */
+    atomic_int close_pending;        /* srv_io_close while stayed: 1, 2 flush */
+    struct srv_conn *stay_next;      /* srv.stay_back */
 };
+
+/* One thread's stay on a connection (srv_io.c), on that thread's stack,
+ * listed in srv.stays while it lasts; fields under srv.lock.  Once ended
+ * (by the thread, the watcher, a cancel test or a close) the thread
+ * touches the connection no more: the loop may free it from then on. */
+struct srv_stay {
+    struct srv_stay *next;           /* srv.stays */
+    struct srv_conn *c;
+    unsigned seq, seen;              /* calls run; seq at the watcher's last tick */
+    int busy;                        /* the thread runs one of them */
+    int ended;
+};
+
+#define STAY_NONE 0
+#define STAY_ON   1
+#define STAY_BACK 2
 
 /* A call.  Fields above `cancels` are written by the I/O thread before
  * the call is handed to a worker and only read afterwards, except req,
@@ -264,6 +295,7 @@ srv_call_append(struct srv_call **head, struct srv_call **tail,
 #define SRV_KICK_SYNC      0x1u      /* create/enable/disable listeners */
 #define SRV_KICK_CLOSE_ALL 0x2u      /* free listeners, close connections */
 #define SRV_KICK_EXIT      0x4u      /* leave the event loop */
+#define SRV_KICK_STAY_BACK 0x8u      /* pick up srv.stay_back */
 
 struct srv_state {
     pthread_mutex_t lock;            /* everything below unless noted */
@@ -287,6 +319,10 @@ struct srv_state {
     int watcher;                     /* an idle thread watches them */
     int watch_wanted;                /* one was woken to become it */
     unsigned kick;                   /* SRV_KICK_* pending */
+    struct srv_stay *stays;          /* threads staying on connections */
+    unsigned nstays;
+    struct srv_conn *stay_back;      /* given back, for the loop to pick up */
+    int stay_recall;                 /* closing all: stays end at once */
     int closed_all;                  /* SRV_KICK_CLOSE_ALL has run */
 
     struct srv_endpoint *eps;
@@ -380,6 +416,27 @@ void srv_io_set_read_timeout(struct srv_conn *c, unsigned seconds);
  * is queued has been written.  The connection's dispatched calls become
  * orphaned.  I/O thread. */
 void srv_io_close(struct srv_conn *c, int flush);
+/* Staying (srv_io.c): after answering a connection's call a thread may
+ * read that connection's next requests itself, in a blocking recv, for
+ * stay_us.  srv_io_stay_eligible_locked says whether a connection may be
+ * stayed on; srv_io_stay_begin_locked (the loop's thread, with the loop
+ * not running, srv.lock held) takes it off the loop: 0, or -1 when it
+ * cannot be stayed on.  srv_io_stay then reads and runs requests
+ * until the stay ends. */
+int srv_io_stay_eligible_locked(const struct srv_conn *c);
+int srv_io_stay_begin_locked(struct srv_conn *c, struct srv_stay *r);
+void srv_io_stay(struct srv_stay *r);
+/* The watcher's check of stayed connections (srv.lock held): each whose
+ * thread runs the same call as at the last tick goes back to the loop,
+ * which then reads its co_cancel and other PDUs while the call runs. */
+void srv_io_stay_watch_locked(void);
+/* A routine testing for cancels on a stayed connection: the connection
+ * goes back to the loop, which reads the co_cancel (the routine's
+ * thread; nothing when it stays on no connection). */
+void srv_io_stay_leave(void);
+/* srv_worker.c: requests framed by a staying thread are its own to run. */
+void srv_worker_stay_collect(int on);
+struct srv_call *srv_worker_stay_take(void);
 
 /* srv_conn.c: the per-connection state machine (I/O thread) */
 struct srv_conn *srv_conn_new(struct srv_endpoint *ep, const char *peer);

@@ -76,8 +76,10 @@ RpcServerTestCancel(RPC_BINDING_HANDLE BindingHandle)
         return st;
     /* A routine that tests for cancels may run long: if it runs on the
      * thread of the event loop, the loop (which reads the co_cancel) goes
-     * to another thread now. */
+     * to another thread now; if its thread stays on the connection, the
+     * connection goes back to the loop. */
     srv_worker_hand_loop_on();
+    srv_io_stay_leave();
     if (atomic_load(&k->cancels) > 0) {
         /* Seen: the answer no longer needs PFC_PENDING_CANCEL. */
         atomic_store(&k->observed, 1);

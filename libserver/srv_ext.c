@@ -24,6 +24,7 @@ struct srv_state srv = {
         .worker_idle = SRV_DEFAULT_WORKER_IDLE,
         .allow_remote_stop = 0,
         .inline_grace_us = SRV_DEFAULT_INLINE_GRACE_US,
+        .stay_us = SRV_DEFAULT_STAY_US,
     },
 };
 
@@ -136,6 +137,12 @@ RpcrtServerSetOption(unsigned int Option, unsigned long Value)
         else
             srv.opt.inline_grace_us = (unsigned)Value;
         break;
+    case RPCRT_OPT_CONN_STAY_US:
+        if (Value > 1000000)
+            st = RPC_S_INVALID_ARG;
+        else
+            srv.opt.stay_us = (unsigned)Value;
+        break;
     default:
         st = RPC_S_INVALID_ARG;
         break;
@@ -162,6 +169,7 @@ RpcrtServerInqOption(unsigned int Option, unsigned long *Value)
     case RPCRT_OPT_MAX_WORKER_THREADS:  *Value = o.max_workers; break;
     case RPCRT_OPT_MAX_CALLS_PER_CONNECTION: *Value = o.max_conn_calls; break;
     case RPCRT_OPT_INLINE_GRACE_US:     *Value = o.inline_grace_us; break;
+    case RPCRT_OPT_CONN_STAY_US:        *Value = o.stay_us; break;
     default:
         return RPC_S_INVALID_ARG;
     }

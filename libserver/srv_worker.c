@@ -59,11 +59,15 @@ srv_thread_spawn(pthread_t *tid, void *(*fn)(void *), void *arg, int detached)
 /* This thread runs the event loop now; the calls it took for itself in
  * this pass of the loop (the batch), in the order they came. */
 static _Thread_local int tls_loop_runner;
+/* This thread stays on a connection and frames its requests (srv_io.c):
+ * they join its batch, with no claim on an idle thread. */
+static _Thread_local int tls_stay;
 static _Thread_local struct srv_call *tls_batch, *tls_batch_tail;
 /* The batch (srv.inline_seq) this thread runs inline, 0 when none. */
 static _Thread_local unsigned tls_inline_seq;
 
 static int may_spawn_locked(void);
+static void hand_on_locked(void);
 static int spawn_locked(void);
 
 /* Puts k at the end of the run queue, starting a thread for it when no
@@ -197,6 +201,8 @@ lead_locked(void)
     srv.loop_free = 0;
     for (;;) {
         struct srv_call *k, *rest;
+        struct srv_conn *stay_c;
+        struct srv_stay stay;
         unsigned seq = 0;
         int wake = 0, lazy;
 
@@ -252,6 +258,10 @@ lead_locked(void)
         pthread_mutex_unlock(&srv.lock);
         if (wake)
             pthread_cond_signal(&srv.work);
+        /* A request read alone: this thread may stay on its connection
+         * afterwards (below).  The connection outlives the call: only the
+         * loop, which nobody runs meanwhile, closes it. */
+        stay_c = lazy && rest == NULL ? k->conn : NULL;
         for (;;) {
             if (srv_call_run(k))
                 srv_call_complete(k);
@@ -266,7 +276,28 @@ lead_locked(void)
         }
         tls_inline_seq = 0;
         if (lazy && srv.inline_busy && srv.inline_seq == seq) {
-            /* Nobody took the loop over: back into it. */
+            /* Nobody took the loop over: back into it, or on to the
+             * connection's next request (srv_io.c, staying) with the loop
+             * handed to the idle thread the claim reserved.  A watcher
+             * must be there or be startable: it ends stays whose calls
+             * run long. */
+            if (stay_c != NULL && srv_io_stay_eligible_locked(stay_c) &&
+                (srv.watcher || srv.nidle > srv.q_len + srv.loop_claims ||
+                 (may_spawn_locked() && spawn_locked() == 0)) &&
+                srv_io_stay_begin_locked(stay_c, &stay) == 0) {
+                int watch = !srv.watcher && !srv.watch_wanted;
+
+                if (watch)
+                    srv.watch_wanted = 1;
+                hand_on_locked();
+                pthread_mutex_unlock(&srv.lock);
+                pthread_cond_signal(&srv.work);
+                if (watch)
+                    pthread_cond_signal(&srv.work);
+                srv_io_stay(&stay);
+                pthread_mutex_lock(&srv.lock);
+                return;
+            }
             srv.inline_busy = 0;
             srv.loop_claims--;
             continue;
@@ -322,14 +353,16 @@ watch_tick_locked(unsigned *seen, unsigned *quiet)
         t.tv_nsec -= 1000000000L;
     }
     (void)pthread_cond_timedwait(&srv.work, &srv.lock, &t);
+    /* Stayed connections whose calls run long go back to the loop. */
+    srv_io_stay_watch_locked();
     if (srv.inline_busy && srv.inline_seq == *seen) {
         /* The same batch for a whole tick: the loop is ours, with the
          * claim its thread held. */
         hand_on_locked();
         return 1;
     }
-    if (srv.inline_busy) {
-        *seen = srv.inline_seq;
+    if (srv.inline_busy || srv.nstays > 0) {
+        *seen = srv.inline_busy ? srv.inline_seq : 0;
         *quiet = 0;
     } else {
         *seen = 0;
@@ -363,7 +396,7 @@ worker_main(void *arg)
             while (srv.q_head == NULL && !srv.workers_exit && !srv.loop_free &&
                    r != ETIMEDOUT) {
                 if (!watching && !srv.watcher &&
-                    (srv.inline_busy || srv.watch_wanted)) {
+                    (srv.inline_busy || srv.watch_wanted || srv.nstays > 0)) {
                     /* Calls run inline: somebody has to watch them. */
                     srv.watcher = 1;
                     srv.watch_wanted = 0;
@@ -385,13 +418,18 @@ worker_main(void *arg)
             srv.nidle--;
             if (watching)
                 srv.watcher = 0;
-            if (!srv.watcher && (srv.inline_busy || srv.watch_wanted)) {
+            if (!srv.watcher &&
+                (srv.inline_busy || srv.watch_wanted || srv.nstays > 0)) {
                 /* This thread leaves with a call running inline and nobody
                  * watching it (or a wake-up meant for a watcher taken):
                  * another idle thread -- there is one, the claim reserves
                  * it -- watches from now on. */
                 srv.watch_wanted = 1;
                 pthread_cond_signal(&srv.work);
+                /* Threads staying on connections reserve no idle thread:
+                 * one is started to watch them if none is left. */
+                if (srv.nidle == 0 && srv.nstays > 0 && may_spawn_locked())
+                    (void)spawn_locked();
             }
             if (srv.loop_free)
                 continue;
@@ -510,10 +548,10 @@ srv_worker_submit(struct srv_call *k)
     /* The loop thread runs the calls of a pass itself when an idle thread
      * is there to take the loop over (lead_locked): the first claims that
      * thread, the others join the batch. */
-    batch = tls_loop_runner &&
-            (tls_batch != NULL || srv.nidle > srv.q_len + srv.loop_claims);
+    batch = tls_stay || (tls_loop_runner &&
+            (tls_batch != NULL || srv.nidle > srv.q_len + srv.loop_claims));
     if (batch) {
-        if (tls_batch == NULL)
+        if (tls_batch == NULL && !tls_stay)
             srv.loop_claims++;
         srv_call_append(&tls_batch, &tls_batch_tail, k);
     } else if (enqueue_locked(k) != 0) {
@@ -535,6 +573,21 @@ srv_worker_submit(struct srv_call *k)
     if (wake)
         pthread_cond_signal(&srv.work);
     return RPC_S_OK;
+}
+
+void
+srv_worker_stay_collect(int on)
+{
+    tls_stay = on;
+}
+
+struct srv_call *
+srv_worker_stay_take(void)
+{
+    struct srv_call *b = tls_batch;
+
+    tls_batch = tls_batch_tail = NULL;
+    return b;
 }
 
 void

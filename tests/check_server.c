@@ -2777,6 +2777,201 @@ START_TEST(test_inline_cancel_test_hands_on)
 }
 END_TEST
 
+/* ---- staying on a connection (RPCRT_OPT_CONN_STAY_US) ------------------ */
+
+/* A stay of 1 s: after the warm-up calls the thread that answered them
+ * waits on the connection for its next request (ncacn_ip_tcp only).  The
+ * first fixture also sets the watcher's tick to 60 s, so that only the
+ * routine's own cancel test gives the connection back to the loop. */
+static void
+setup_stay_long_grace(void)
+{
+    static const char *const a[] = {"--option", "conn-stay-us=1000000",
+                                    "--option", "inline-grace-us=60000000", NULL};
+    start_with(a);
+}
+
+static void
+setup_stay(void)
+{
+    static const char *const a[] = {"--option", "conn-stay-us=1000000", NULL};
+    start_with(a);
+}
+
+/* WaitForCancel on a connection its thread stays on: its cancel test gives
+ * the connection back to the loop, which reads the co_cancel; another
+ * connection is served meanwhile. */
+START_TEST(test_stay_cancel_test_leaves)
+{
+    struct rc b, c;
+    struct reply r;
+    uint8_t s[4];
+    struct req q;
+
+    bystander_open(&b, _i);
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    warm_pool(&c, 10);
+    le32(s, 30000);
+    q = rq(1, OP_WAIT);
+    send_request(&c, &q, s, 4);
+    usleep(200000);
+    q = rq(2, OP_STATS);
+    send_request(&b, &q, NULL, 0);
+    expect_ok(&b, 2, 15000);
+    send_simple(&c, PTYPE_CO_CANCEL, 1, PFC_FIRST_FRAG | PFC_LAST_FRAG);
+    ck_assert_int_eq(recv_reply(&c, 1, &r, 15000), 1);
+    ck_assert(!r.fault);
+    ck_assert_uint_eq(r.len, 8);
+    ck_assert_uint_eq(rd32(r.stub + 4), 1);        /* cancelled */
+    ck_assert_uint_lt(rd32(r.stub), 25000);        /* elapsed_ms */
+    reply_free(&r);
+    /* And calls go on on that connection. */
+    warm_pool(&c, 20);
+    rc_close(&c);
+    bystander_check(&b, 3);
+    assert_alive(_i);
+}
+END_TEST
+
+/* Sleep never tests for cancels: the watcher gives the connection back
+ * while it runs, so the co_cancel is read during the call and its answer
+ * carries PFC_PENDING_CANCEL, as when the loop reads the connection. */
+START_TEST(test_stay_watcher_reads_cancel)
+{
+    struct rc c;
+    struct reply r;
+    uint8_t s[4];
+    struct req q = rq(8, OP_SLEEP);
+
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    warm_pool(&c, 10);
+    le32(s, 1500);
+    send_request(&c, &q, s, 4);
+    usleep(300000);
+    send_simple(&c, PTYPE_CO_CANCEL, 8, PFC_FIRST_FRAG | PFC_LAST_FRAG);
+    ck_assert_int_eq(recv_reply(&c, 8, &r, 15000), 1);
+    ck_assert(!r.fault);
+    ck_assert_uint_eq(r.cancel_count, 1);
+    ck_assert(r.flags & PFC_PENDING_CANCEL);
+    reply_free(&r);
+    warm_pool(&c, 20);
+    rc_close(&c);
+    assert_alive(_i);
+}
+END_TEST
+
+/* PDUs other than requests go back to the loop with the connection: an
+ * alter_context read by the staying thread is answered, and the calls
+ * after it too. */
+START_TEST(test_stay_alter_context)
+{
+    RPC_SYNTAX_IDENTIFIER ndr = rpc_ndr20_syntax;
+    struct rpc_ctx_elem ctx;
+    struct rc c;
+    struct msg m;
+
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    warm_pool(&c, 10);
+    ctx_init(&ctx, 7, &mgmt_syntax, &ndr, 1);
+    send_bind(&c, PTYPE_ALTER_CONTEXT, 13, 0, 5840, 5840, &ctx, 1);
+    ck_assert_int_eq(rc_recv(&c, &m, 10000), 1);
+    ck_assert_uint_eq(m.p.hdr.ptype, PTYPE_ALTER_CONTEXT_RESP);
+    ck_assert_uint_eq(m.p.u.bind_ack.n_results, 1);
+    ck_assert_uint_eq(m.p.u.bind_ack.results[0].result, P_CONT_ACCEPTANCE);
+    msg_free(&m);
+    warm_pool(&c, 20);
+    rc_close(&c);
+    assert_alive(_i);
+}
+END_TEST
+
+/* A request too short to parse, read by the staying thread: a
+ * protocol-error fault and the connection closed (by the loop, once the
+ * thread has given the connection back); the server goes on. */
+START_TEST(test_stay_malformed_request)
+{
+    struct rc c;
+    struct msg m;
+    uint8_t buf[256];
+    size_t n;
+
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    warm_pool(&c, 10);
+    n = encode_request(buf, sizeof(buf), 14, OP_STATS, NULL, 0);
+    ck_assert_uint_gt(n, RPC_HDR_LEN);
+    buf[8] = RPC_HDR_LEN;                  /* frag_length: the header only */
+    buf[9] = 0;
+    rc_send(&c, buf, RPC_HDR_LEN);
+    m = expect_fault(&c, 14, NCA_S_PROTO_ERROR);
+    msg_free(&m);
+    rc_expect_closed(&c, 10000);
+    rc_close(&c);
+    assert_alive(_i);
+}
+END_TEST
+
+/* Requests in many fragments, and a PDU that arrives in two halves 100 ms
+ * apart, read by the thread staying on the connection: reassembled and
+ * answered as when the loop reads them. */
+START_TEST(test_stay_fragments)
+{
+    static const size_t sizes[] = {64 * 1024, 1024 * 1024};
+    struct rc c;
+    struct reply r;
+    uint8_t buf[256];
+    size_t n;
+
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    warm_pool(&c, 10);
+    for (unsigned i = 0; i < 2; i++) {
+        size_t len;
+        uint8_t *s = echo_stub(sizes[i], &len, (uint8_t)(i + 3));
+        struct req q = rq(20 + i, OP_ECHO);
+
+        q.frag = 5000;
+        call(&c, &q, s, len, &r);
+        check_echo(s, sizes[i], &r);
+        reply_free(&r);
+        free(s);
+    }
+    n = encode_request(buf, sizeof(buf), 30, OP_STATS, NULL, 0);
+    rc_send(&c, buf, 10);
+    usleep(100000);
+    rc_send(&c, buf + 10, n - 10);
+    expect_ok(&c, 30, 10000);
+    warm_pool(&c, 40);
+    rc_close(&c);
+    assert_alive(_i);
+}
+END_TEST
+
+/* The server stops while a thread stays on a connection, waiting in its
+ * read: the teardown's SIGTERM still ends the server cleanly (exit 0, no
+ * leak under ASan), the connection closed. */
+START_TEST(test_stay_at_shutdown)
+{
+    struct rc c;
+
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    warm_pool(&c, 10);
+    {
+        int st = testsrv_stop(&srvp);
+
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                      "rpctest-server did not exit 0 (status 0x%x)", st);
+    }
+    rc_expect_closed(&c, 10000);
+    rc_close(&c);
+    start_with(NULL);           /* for the fixture's teardown */
+}
+END_TEST
+
 START_TEST(test_hostile_call_id_reuse)
 {
     struct rc b, c;
@@ -3293,6 +3488,23 @@ server_suite(void)
     tcase_add_checked_fixture(tc, setup_long_grace, teardown_server);
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_inline_cancel_test_hands_on, T_TCP, T_LRPC + 1);
+    suite_add_tcase(s, tc);
+
+    /* Only ncacn_ip_tcp connections are stayed on. */
+    tc = tcase_create("stay_grace");
+    tcase_add_checked_fixture(tc, setup_stay_long_grace, teardown_server);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_stay_cancel_test_leaves, T_TCP, T_TCP + 1);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("stay");
+    tcase_add_checked_fixture(tc, setup_stay, teardown_server);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_stay_watcher_reads_cancel, T_TCP, T_TCP + 1);
+    tcase_add_loop_test(tc, test_stay_alter_context, T_TCP, T_TCP + 1);
+    tcase_add_loop_test(tc, test_stay_malformed_request, T_TCP, T_TCP + 1);
+    tcase_add_loop_test(tc, test_stay_fragments, T_TCP, T_TCP + 1);
+    tcase_add_loop_test(tc, test_stay_at_shutdown, T_TCP, T_TCP + 1);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("slow");

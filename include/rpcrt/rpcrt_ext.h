@@ -86,6 +86,15 @@ enum {
      * routine delays other clients less; longer: fewer wake-ups of the
      * watching thread (one per period while calls keep coming). */
     RPCRT_OPT_INLINE_GRACE_US = 9,
+    /* Microseconds a thread that answered a call over ncacn_ip_tcp stays
+     * on that connection, waiting in a blocking read for the client's next
+     * request, before it gives the connection back to the event loop
+     * (default 1000; the kernel rounds it up to its clock tick; 0: threads
+     * never stay).  A client making call after call is then served like a
+     * thread-per-connection server's: no event-loop wake-up, no hand-off,
+     * one read and one write a call.  At most 64 connections at a time
+     * have a thread staying on them; the others are read by the loop. */
+    RPCRT_OPT_CONN_STAY_US = 10,
 };
 
 /* RPC_S_OK, or RPC_S_INVALID_ARG for an unknown option or a value out of
