@@ -232,6 +232,7 @@ struct srv_stay {
     unsigned seq, seen;              /* calls run; seq at the watcher's last tick */
     int busy;                        /* the thread runs one of them */
     int ended;
+    int end_wanted;                  /* a queued call needs the thread */
 };
 
 #define STAY_NONE 0
@@ -430,6 +431,9 @@ void srv_io_stay(struct srv_stay *r);
  * thread runs the same call as at the last tick goes back to the loop,
  * which then reads its co_cancel and other PDUs while the call runs. */
 void srv_io_stay_watch_locked(void);
+/* A call is queued with no thread to run it and none may start: one stay
+ * ends after its thread's next read or call (srv.lock held). */
+void srv_io_stay_yield_locked(void);
 /* A routine testing for cancels on a stayed connection: the connection
  * goes back to the loop, which reads the co_cancel (the routine's
  * thread; nothing when it stays on no connection). */

@@ -999,7 +999,7 @@ srv_io_stay_begin_locked(struct srv_conn *c, struct srv_stay *r)
     atomic_store(&c->stay, STAY_ON);
     r->c = c;
     r->seq = r->seen = 0;
-    r->busy = r->ended = 0;
+    r->busy = r->ended = r->end_wanted = 0;
     r->next = srv.stays;
     srv.stays = r;
     srv.nstays++;
@@ -1043,6 +1043,16 @@ srv_io_stay_watch_locked(void)
         else
             r->seen = r->seq;
     }
+}
+
+void
+srv_io_stay_yield_locked(void)
+{
+    for (struct srv_stay *r = srv.stays; r != NULL; r = r->next)
+        if (!r->end_wanted) {
+            r->end_wanted = 1;
+            return;
+        }
 }
 
 void
@@ -1209,7 +1219,7 @@ srv_io_stay(struct srv_stay *r)
             pthread_mutex_lock(&srv.lock);
             r->busy = 0;
             ended = r->ended;
-            left = ended || srv.stay_recall;
+            left = ended || srv.stay_recall || r->end_wanted;
             pthread_mutex_unlock(&srv.lock);
             k = next;
         }

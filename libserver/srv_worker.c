@@ -77,9 +77,16 @@ enqueue_locked(struct srv_call *k)
 {
     srv_call_append(&srv.q_head, &srv.q_tail, k);
     srv.q_len++;
-    if (srv.nidle < srv.q_len + srv.loop_claims && may_spawn_locked() &&
-        spawn_locked() != 0 && srv.nworkers == 0)
-        return -1;
+    if (srv.nidle < srv.q_len + srv.loop_claims) {
+        if (!may_spawn_locked()) {
+            /* No thread for it, and none may start: a thread staying on
+             * a connection comes back for it. */
+            srv_io_stay_yield_locked();
+            return 0;
+        }
+        if (spawn_locked() != 0 && srv.nworkers == 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -278,12 +285,15 @@ lead_locked(void)
         if (lazy && srv.inline_busy && srv.inline_seq == seq) {
             /* Nobody took the loop over: back into it, or on to the
              * connection's next request (srv_io.c, staying) with the loop
-             * handed to the idle thread the claim reserved.  A watcher
-             * must be there or be startable: it ends stays whose calls
-             * run long. */
-            if (stay_c != NULL && srv_io_stay_eligible_locked(stay_c) &&
+             * handed to the idle thread the claim reserved.  Not while
+             * calls wait for a thread, nor with the pool at its limit
+             * (RPCRT_OPT_MAX_WORKER_THREADS): a staying thread serves one
+             * connection only.  A watcher must be there or be startable:
+             * it ends stays whose calls run long. */
+            if (stay_c != NULL && srv.q_len == 0 && may_spawn_locked() &&
+                srv_io_stay_eligible_locked(stay_c) &&
                 (srv.watcher || srv.nidle > srv.q_len + srv.loop_claims ||
-                 (may_spawn_locked() && spawn_locked() == 0)) &&
+                 spawn_locked() == 0) &&
                 srv_io_stay_begin_locked(stay_c, &stay) == 0) {
                 int watch = !srv.watcher && !srv.watch_wanted;
 

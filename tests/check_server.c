@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2798,6 +2799,45 @@ setup_stay(void)
     start_with(a);
 }
 
+/* Two worker threads at most (RPCRT_OPT_MAX_WORKER_THREADS), and the
+ * stay of 1 s. */
+static void
+setup_stay_few_threads(void)
+{
+    static const char *const a[] = {"--max-threads", "2",
+                                    "--option", "conn-stay-us=1000000", NULL};
+    start_with(a);
+}
+
+/* Calls on one connection, one after another, until told to stop. */
+struct hammer {
+    struct rc *c;
+    atomic_int stop;
+    unsigned calls;
+    int failed;
+};
+
+static void *
+hammer_main(void *arg)
+{
+    struct hammer *h = arg;
+
+    for (uint32_t id = 100; !atomic_load(&h->stop); id++) {
+        struct req q = rq(id, OP_STATS);
+        struct reply r;
+
+        send_request(h->c, &q, NULL, 0);
+        if (recv_reply(h->c, id, &r, 10000) != 1) {
+            h->failed = 1;
+            return NULL;
+        }
+        h->failed |= r.fault;
+        reply_free(&r);
+        h->calls++;
+    }
+    return NULL;
+}
+
 /* WaitForCancel on a connection its thread stays on: its cancel test gives
  * the connection back to the loop, which reads the co_cancel; another
  * connection is served meanwhile. */
@@ -2945,6 +2985,57 @@ START_TEST(test_stay_fragments)
     rc_send(&c, buf + 10, n - 10);
     expect_ok(&c, 30, 10000);
     warm_pool(&c, 40);
+    rc_close(&c);
+    assert_alive(_i);
+}
+END_TEST
+
+/* With the pool at its limit, a call that waits for a thread gets one
+ * from a connection a thread stays on, although that connection's client
+ * keeps calling (the stay would otherwise last as long as its calls
+ * come): the call is answered while the other connection's calls go on,
+ * and while a third routine still waits for its cancel. */
+START_TEST(test_stay_yields_to_queued_call)
+{
+    struct rc a, b, c;
+    struct hammer h;
+    struct reply r;
+    pthread_t t;
+    uint8_t s[4];
+    struct req q;
+
+    rc_open(&a, _i);
+    bind_ok(&a, 5840, 0);
+    warm_pool(&a, 10);
+    rc_open(&b, _i);
+    bind_ok(&b, 5840, 0);
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    memset(&h, 0, sizeof(h));
+    h.c = &a;
+    atomic_init(&h.stop, 0);
+    ck_assert_int_eq(pthread_create(&t, NULL, hammer_main, &h), 0);
+    usleep(100000);
+    le32(s, 30000);
+    q = rq(1, OP_WAIT);
+    send_request(&b, &q, s, 4);
+    usleep(200000);
+    q = rq(2, OP_STATS);
+    send_request(&c, &q, NULL, 0);
+    ck_assert_int_eq(recv_reply(&c, 2, &r, 10000), 1);
+    ck_assert(!r.fault);
+    reply_free(&r);
+    atomic_store(&h.stop, 1);
+    pthread_join(t, NULL);
+    ck_assert(!h.failed);
+    ck_assert_uint_gt(h.calls, 0);
+    send_simple(&b, PTYPE_CO_CANCEL, 1, PFC_FIRST_FRAG | PFC_LAST_FRAG);
+    ck_assert_int_eq(recv_reply(&b, 1, &r, 15000), 1);
+    ck_assert(!r.fault);
+    ck_assert_uint_eq(rd32(r.stub + 4), 1);        /* cancelled */
+    reply_free(&r);
+    rc_close(&a);
+    rc_close(&b);
     rc_close(&c);
     assert_alive(_i);
 }
@@ -3495,6 +3586,12 @@ server_suite(void)
     tcase_add_checked_fixture(tc, setup_stay_long_grace, teardown_server);
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_stay_cancel_test_leaves, T_TCP, T_TCP + 1);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("stay_few_threads");
+    tcase_add_checked_fixture(tc, setup_stay_few_threads, teardown_server);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_stay_yields_to_queued_call, T_TCP, T_TCP + 1);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("stay");
