@@ -1212,6 +1212,10 @@ srv_io_stay(struct srv_stay *r)
         srv_worker_stay_collect(1);
         (void)frame(c, dst == stack ? stack : c->in, dst == stack ? (size_t)n : c->in_len);
         srv_worker_stay_collect(0);
+        if (dst == stack && (size_t)n == space && in_reserve(c, IN_BULK) != 0)
+            /* A full stack buffer: a bulk transfer, read on into the
+             * large buffer, as read_cb does. */
+            atomic_store(&c->close_pending, 1);
         in_release_if_empty(c);
         k = srv_worker_stay_take();
         while (k != NULL) {
