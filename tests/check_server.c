@@ -2747,15 +2747,20 @@ setup_long_grace(void)
     start_with(a);
 }
 
-START_TEST(test_inline_cancel_test_hands_on)
+/* WaitForCancel on a connection read by whichever thread the server has
+ * let it (the loop's, run inline; or one staying on it): its cancel test
+ * lets the loop read the co_cancel, another connection is served while it
+ * waits, and calls go on on that connection afterwards. */
+static void
+check_cancel_test_frees_loop(int transport)
 {
     struct rc b, c;
     struct reply r;
     uint8_t s[4];
     struct req q;
 
-    bystander_open(&b, _i);
-    rc_open(&c, _i);
+    bystander_open(&b, transport);
+    rc_open(&c, transport);
     bind_ok(&c, 5840, 0);
     warm_pool(&c, 10);
     le32(s, 30000);
@@ -2772,9 +2777,15 @@ START_TEST(test_inline_cancel_test_hands_on)
     ck_assert_uint_eq(rd32(r.stub + 4), 1);        /* cancelled */
     ck_assert_uint_lt(rd32(r.stub), 25000);        /* elapsed_ms */
     reply_free(&r);
+    warm_pool(&c, 20);
     rc_close(&c);
     bystander_check(&b, 3);
-    assert_alive(_i);
+    assert_alive(transport);
+}
+
+START_TEST(test_inline_cancel_test_hands_on)
+{
+    check_cancel_test_frees_loop(_i);
 }
 END_TEST
 
@@ -2839,38 +2850,10 @@ hammer_main(void *arg)
 }
 
 /* WaitForCancel on a connection its thread stays on: its cancel test gives
- * the connection back to the loop, which reads the co_cancel; another
- * connection is served meanwhile. */
+ * the connection back to the loop, which reads the co_cancel. */
 START_TEST(test_stay_cancel_test_leaves)
 {
-    struct rc b, c;
-    struct reply r;
-    uint8_t s[4];
-    struct req q;
-
-    bystander_open(&b, _i);
-    rc_open(&c, _i);
-    bind_ok(&c, 5840, 0);
-    warm_pool(&c, 10);
-    le32(s, 30000);
-    q = rq(1, OP_WAIT);
-    send_request(&c, &q, s, 4);
-    usleep(200000);
-    q = rq(2, OP_STATS);
-    send_request(&b, &q, NULL, 0);
-    expect_ok(&b, 2, 15000);
-    send_simple(&c, PTYPE_CO_CANCEL, 1, PFC_FIRST_FRAG | PFC_LAST_FRAG);
-    ck_assert_int_eq(recv_reply(&c, 1, &r, 15000), 1);
-    ck_assert(!r.fault);
-    ck_assert_uint_eq(r.len, 8);
-    ck_assert_uint_eq(rd32(r.stub + 4), 1);        /* cancelled */
-    ck_assert_uint_lt(rd32(r.stub), 25000);        /* elapsed_ms */
-    reply_free(&r);
-    /* And calls go on on that connection. */
-    warm_pool(&c, 20);
-    rc_close(&c);
-    bystander_check(&b, 3);
-    assert_alive(_i);
+    check_cancel_test_frees_loop(_i);
 }
 END_TEST
 
