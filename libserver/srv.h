@@ -421,8 +421,8 @@ void srv_io_close(struct srv_conn *c, int flush);
  * read that connection's next requests itself, in a blocking recv, for
  * stay_us.  srv_io_stay_eligible_locked says whether a connection may be
  * stayed on; srv_io_stay_begin_locked (the loop's thread, with the loop
- * not running, srv.lock held) takes it off the loop: 0, or -1 when it
- * cannot be stayed on.  srv_io_stay then reads and runs requests
+ * not running, srv.lock held, for an eligible connection) takes it off
+ * the loop: 0, or -1 when its socket cannot be set up for it.  srv_io_stay then reads and runs requests
  * until the stay ends. */
 int srv_io_stay_eligible_locked(const struct srv_conn *c);
 int srv_io_stay_begin_locked(struct srv_conn *c, struct srv_stay *r);

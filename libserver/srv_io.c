@@ -779,6 +779,26 @@ in_release_if_empty(struct srv_conn *c)
     }
 }
 
+/* Where the next read of c goes (read_cb, a thread staying on c): the
+ * reading thread's stack buffer when nothing is buffered and no bulk
+ * buffer is held, else after what c->in holds, grown to IN_BULK when
+ * little room is left.  0, or -1 when out of memory. */
+static int
+in_target(struct srv_conn *c, uint8_t *stack, uint8_t **dst, size_t *space)
+{
+    if (c->in_len == 0 && c->in_cap < IN_BULK) {
+        *dst = stack;
+        *space = IN_STACK;
+        return 0;
+    }
+    if (c->in_cap - c->in_len < IN_MIN / 2 &&
+        in_reserve(c, c->in_cap < IN_BULK ? IN_BULK : c->in_cap) != 0)
+        return -1;
+    *dst = c->in + c->in_len;
+    *space = c->in_cap - c->in_len;
+    return 0;
+}
+
 /* C706 12.6.1 framing: every complete PDU of the len bytes at buf (the
  * input buffer c->in, or a reading thread's stack buffer) goes to the
  * state machine, in place; what is left of an incomplete one goes to the
@@ -868,17 +888,9 @@ read_cb(evutil_socket_t fd, short what, void *arg)
         size_t space;
         ssize_t n;
 
-        if (c->in_len == 0 && c->in_cap < IN_BULK) {
-            dst = stack;
-            space = sizeof(stack);
-        } else {
-            if (c->in_cap - c->in_len < IN_MIN / 2 &&
-                in_reserve(c, c->in_cap < IN_BULK ? IN_BULK : c->in_cap) != 0) {
-                srv_io_close(c, 0);
-                break;
-            }
-            dst = c->in + c->in_len;
-            space = c->in_cap - c->in_len;
+        if (in_target(c, stack, &dst, &space) != 0) {
+            srv_io_close(c, 0);
+            break;
         }
         /* MSG_DONTWAIT: a socket a thread has stayed on is blocking. */
         n = recv(fd, dst, space, MSG_DONTWAIT);
@@ -986,8 +998,6 @@ srv_io_stay_eligible_locked(const struct srv_conn *c)
 int
 srv_io_stay_begin_locked(struct srv_conn *c, struct srv_stay *r)
 {
-    if (!srv_io_stay_eligible_locked(c))
-        return -1;
     if (c->stay_ready != (int)srv.opt.stay_us) {
         /* The socket blocks from now on (every other read and write of
          * the runtime passes MSG_DONTWAIT), with the stay as its read
@@ -1170,19 +1180,9 @@ srv_io_stay(struct srv_stay *r)
         pthread_mutex_unlock(&c->wlock);
         if (queued)
             break;
-        /* As read_cb: to the stack when nothing is buffered, else after
-         * what is (the rest of a fragment, a large request). */
-        if (c->in_len == 0) {
-            dst = stack;
-            space = sizeof(stack);
-        } else {
-            if (c->in_cap - c->in_len < IN_MIN / 2 &&
-                in_reserve(c, c->in_cap < IN_BULK ? IN_BULK : c->in_cap) != 0) {
-                atomic_store(&c->close_pending, 1);
-                break;
-            }
-            dst = c->in + c->in_len;
-            space = c->in_cap - c->in_len;
+        if (in_target(c, stack, &dst, &space) != 0) {
+            atomic_store(&c->close_pending, 1);
+            break;
         }
         n = recv(c->fd, dst, space, 0);
         if (n < 0 && errno == EINTR)
@@ -1216,7 +1216,6 @@ srv_io_stay(struct srv_stay *r)
             /* A full stack buffer: a bulk transfer, read on into the
              * large buffer, as read_cb does. */
             atomic_store(&c->close_pending, 1);
-        in_release_if_empty(c);
         k = srv_worker_stay_take();
         while (k != NULL) {
             struct srv_call *next = k->next;
@@ -1243,6 +1242,8 @@ srv_io_stay(struct srv_stay *r)
         if (left)
             break;
     }
+    /* An idle connection holds no input buffer (read_cb's rule). */
+    in_release_if_empty(c);
     pthread_mutex_lock(&srv.lock);
     stay_end_locked(r);
     pthread_mutex_unlock(&srv.lock);
