@@ -3024,6 +3024,84 @@ START_TEST(test_stay_yields_to_queued_call)
 }
 END_TEST
 
+/* Clients calling in step, each on its own connection: their requests
+ * arrive together and the loop reads several in one pass, after which the
+ * thread that ran them stays on the last one's connection (or, with a CPU
+ * to spare, hands them to other threads).  Every call is answered, on
+ * every connection, through many such passes, and an alter_context on each
+ * afterwards is answered by the loop the connection went back to. */
+#define STEP_CONNS 8
+#define STEP_ROUNDS 300
+
+struct stepper {
+    struct rc c;
+    pthread_barrier_t *bar;
+    unsigned answered;
+    int failed;
+};
+
+static void *
+stepper_main(void *arg)
+{
+    struct stepper *p = arg;
+
+    for (uint32_t id = 100; id < 100 + STEP_ROUNDS; id++) {
+        struct req q = rq(id, OP_STATS);
+        struct reply r;
+
+        pthread_barrier_wait(p->bar);
+        if (p->failed)
+            continue;           /* still at every barrier, or the rest hang */
+        send_request(&p->c, &q, NULL, 0);
+        if (recv_reply(&p->c, id, &r, 10000) != 1) {
+            p->failed = 1;
+            continue;
+        }
+        p->failed |= r.fault;
+        reply_free(&r);
+        p->answered++;
+    }
+    return NULL;
+}
+
+START_TEST(test_stay_clients_in_step)
+{
+    static struct stepper st[STEP_CONNS];
+    RPC_SYNTAX_IDENTIFIER ndr = rpc_ndr20_syntax;
+    pthread_barrier_t bar;
+    pthread_t t[STEP_CONNS];
+
+    ck_assert_int_eq(pthread_barrier_init(&bar, NULL, STEP_CONNS), 0);
+    for (int i = 0; i < STEP_CONNS; i++) {
+        memset(&st[i], 0, sizeof(st[i]));
+        rc_open(&st[i].c, _i);
+        bind_ok(&st[i].c, 5840, 0);
+        st[i].bar = &bar;
+    }
+    for (int i = 0; i < STEP_CONNS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, stepper_main, &st[i]), 0);
+    for (int i = 0; i < STEP_CONNS; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&bar);
+    for (int i = 0; i < STEP_CONNS; i++) {
+        struct rpc_ctx_elem ctx;
+        struct msg m;
+
+        ck_assert_msg(!st[i].failed && st[i].answered == STEP_ROUNDS,
+                      "connection %d: %u of %u calls answered", i, st[i].answered,
+                      STEP_ROUNDS);
+        ctx_init(&ctx, 7, &mgmt_syntax, &ndr, 1);
+        send_bind(&st[i].c, PTYPE_ALTER_CONTEXT, 13, 0, 5840, 5840, &ctx, 1);
+        ck_assert_int_eq(rc_recv(&st[i].c, &m, 10000), 1);
+        ck_assert_uint_eq(m.p.hdr.ptype, PTYPE_ALTER_CONTEXT_RESP);
+        msg_free(&m);
+        warm_pool(&st[i].c, 1000);
+        rc_close(&st[i].c);
+    }
+    assert_alive(_i);
+}
+END_TEST
+
 /* The server stops while a thread stays on a connection, waiting in its
  * read: the teardown's SIGTERM still ends the server cleanly (exit 0, no
  * leak under ASan), the connection closed. */
@@ -3583,6 +3661,7 @@ server_suite(void)
     tcase_add_loop_test(tc, test_stay_watcher_reads_cancel, T_TCP, T_TCP + 1);
     tcase_add_loop_test(tc, test_stay_alter_context, T_TCP, T_TCP + 1);
     tcase_add_loop_test(tc, test_stay_malformed_request, T_TCP, T_TCP + 1);
+    tcase_add_loop_test(tc, test_stay_clients_in_step, T_TCP, T_TCP + 1);
     tcase_add_loop_test(tc, test_stay_fragments, T_TCP, T_TCP + 1);
     tcase_add_loop_test(tc, test_stay_at_shutdown, T_TCP, T_TCP + 1);
     suite_add_tcase(s, tc);
