@@ -2828,22 +2828,33 @@ struct hammer {
     int failed;
 };
 
+/* One Stats call from a client thread (no ck_assert off the test's
+ * thread): 0 when answered without a fault. */
+static int
+stats_call(struct rc *c, uint32_t id)
+{
+    struct req q = rq(id, OP_STATS);
+    struct reply r;
+    int fault;
+
+    send_request(c, &q, NULL, 0);
+    if (recv_reply(c, id, &r, 10000) != 1)
+        return -1;
+    fault = r.fault;
+    reply_free(&r);
+    return fault ? -1 : 0;
+}
+
 static void *
 hammer_main(void *arg)
 {
     struct hammer *h = arg;
 
     for (uint32_t id = 100; !atomic_load(&h->stop); id++) {
-        struct req q = rq(id, OP_STATS);
-        struct reply r;
-
-        send_request(h->c, &q, NULL, 0);
-        if (recv_reply(h->c, id, &r, 10000) != 1) {
+        if (stats_call(h->c, id) != 0) {
             h->failed = 1;
             return NULL;
         }
-        h->failed |= r.fault;
-        reply_free(&r);
         h->calls++;
     }
     return NULL;
@@ -3046,20 +3057,13 @@ stepper_main(void *arg)
     struct stepper *p = arg;
 
     for (uint32_t id = 100; id < 100 + STEP_ROUNDS; id++) {
-        struct req q = rq(id, OP_STATS);
-        struct reply r;
-
         pthread_barrier_wait(p->bar);
         if (p->failed)
             continue;           /* still at every barrier, or the rest hang */
-        send_request(&p->c, &q, NULL, 0);
-        if (recv_reply(&p->c, id, &r, 10000) != 1) {
+        if (stats_call(&p->c, id) != 0)
             p->failed = 1;
-            continue;
-        }
-        p->failed |= r.fault;
-        reply_free(&r);
-        p->answered++;
+        else
+            p->answered++;
     }
     return NULL;
 }
