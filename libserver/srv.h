@@ -92,14 +92,16 @@ struct evconnlistener;
 
 /* ---- shared state ------------------------------------------------------ */
 
+/* Set under srv.lock; the two atomic ones are also read without it, for
+ * each call (srv_call.c). */
 struct srv_options {
-    size_t max_request;
+    atomic_size_t max_request;
     unsigned max_conns;
     unsigned bind_timeout;           /* seconds, 0: none */
     unsigned idle_timeout;           /* seconds, 0: none */
     unsigned worker_idle;            /* seconds */
     unsigned max_workers;            /* 0: no limit but MaxCalls */
-    unsigned max_conn_calls;         /* calls in progress per connection, 0: no limit */
+    atomic_uint max_conn_calls;      /* calls in progress per connection, 0: no limit */
     int allow_remote_stop;
     unsigned inline_grace_us;        /* the watcher's tick (srv_worker.c) */
     unsigned stay_us;                /* a thread's stay on its connection (srv_io.c), 0: none */
@@ -196,6 +198,12 @@ struct srv_conn {
     int conc_mpx;                    /* PFC_CONC_MPX negotiated */
     int reading_paused;              /* output over its limit */
     uint16_t max_xmit, max_recv;     /* negotiated fragment sizes */
+    /* The interface a request's context found last (srv_if_find_conn;
+     * the connection's reader only), with a reference, valid while
+     * srv.if_gen stays if_cache_gen. */
+    struct srv_if *if_cache;
+    unsigned if_cache_gen;
+    uint16_t if_cache_cont;
     uint16_t features;               /* BTFN_* acknowledged */
     struct srv_assoc *assoc;
     struct srv_pctx *ctx;
@@ -223,17 +231,27 @@ struct srv_conn {
 };
 
 /* One thread's stay on a connection (srv_io.c), on that thread's stack,
- * listed in srv.stays while it lasts; fields under srv.lock.  Once ended
- * (by the thread, the watcher, a cancel test or a close) the thread
- * touches the connection no more: the loop may free it from then on. */
+ * listed in srv.stays while it lasts (next, seen: under srv.lock).  Once
+ * ended (by the thread, the watcher, a cancel test or a close) the thread
+ * touches the connection no more: the loop may free it from then on.
+ *
+ * `word` is how the thread and the watcher agree without srv.lock for
+ * each call: the thread adds STAY_W_CALL | STAY_W_BUSY before a call and
+ * clears STAY_W_BUSY after it; the watcher ends a stay by setting
+ * STAY_W_ENDED only while the word still shows the call it saw busy at
+ * its last tick (compare-and-swap), and the thread learns of it from what
+ * its clearing returns. */
 struct srv_stay {
     struct srv_stay *next;           /* srv.stays */
     struct srv_conn *c;
-    unsigned seq, seen;              /* calls run; seq at the watcher's last tick */
-    int busy;                        /* the thread runs one of them */
-    int ended;
-    int end_wanted;                  /* a queued call needs the thread */
+    atomic_uint word;                /* STAY_W_* and the calls run, above */
+    unsigned seen;                   /* the word's call count at the last tick */
+    atomic_int end_wanted;           /* a queued call needs the thread */
 };
+
+#define STAY_W_BUSY   0x1u           /* the thread runs a call */
+#define STAY_W_ENDED  0x2u
+#define STAY_W_CALL   0x4u           /* one call in the count */
 
 #define STAY_NONE 0
 #define STAY_ON   1
@@ -323,11 +341,12 @@ struct srv_state {
     struct srv_stay *stays;          /* threads staying on connections */
     unsigned nstays;
     struct srv_conn *stay_back;      /* given back, for the loop to pick up */
-    int stay_recall;                 /* closing all: stays end at once */
+    atomic_int stay_recall;          /* closing all: stays end at once */
     int closed_all;                  /* SRV_KICK_CLOSE_ALL has run */
 
     struct srv_endpoint *eps;
     struct srv_if *ifs;
+    atomic_uint if_gen;              /* bumped by every change of ifs */
 
     /* RpcServerListen state. */
     int listening;
@@ -528,6 +547,10 @@ void srv_worker_hand_loop_on(void);
 /* The registered interface that serves abstract (same UUID and major
  * version, minor <= registered), with a reference; NULL if none. */
 struct srv_if *srv_if_find(const RPC_SYNTAX_IDENTIFIER *abstract);
+/* The same for a request's context on c (its reader): the answer of the
+ * connection's last lookup while the registry has not changed since,
+ * without srv.lock. */
+struct srv_if *srv_if_find_conn(struct srv_conn *c, const struct srv_pctx *ctx);
 void srv_if_unref(struct srv_if *i);
 /* 1 when some registered interface asked for RPC_IF_AUTOLISTEN (srv.lock
  * held). */

@@ -158,7 +158,6 @@ static struct srv_call *
 call_new(struct srv_conn *c, const struct rpc_pdu *p, const struct srv_pctx *ctx)
 {
     const struct rpc_request *q = &p->u.request;
-    struct srv_options o;
     struct srv_call *k = calloc(1, sizeof(*k));
 
     if (k == NULL)
@@ -184,10 +183,10 @@ call_new(struct srv_conn *c, const struct rpc_pdu *p, const struct srv_pctx *ctx
     atomic_init(&k->done, 0);
     atomic_init(&k->answered, 0);
     /* The interface may be gone by the last fragment; dispatch checks. */
-    k->iface = srv_if_find(&ctx->abstract);
-    srv_options_get(&o);
-    k->limit = o.max_request;
-    k->conn_calls_max = o.max_conn_calls;
+    k->iface = srv_if_find_conn(c, ctx);
+    k->limit = atomic_load_explicit(&srv.opt.max_request, memory_order_relaxed);
+    k->conn_calls_max = atomic_load_explicit(&srv.opt.max_conn_calls,
+                                             memory_order_relaxed);
     if (k->iface != NULL && k->iface->max_rpc_size != 0 && !k->lrpc &&
         k->iface->max_rpc_size < k->limit)
         k->limit = k->iface->max_rpc_size;

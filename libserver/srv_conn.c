@@ -51,6 +51,7 @@ srv_conn_unref(struct srv_conn *c)
      * 5.1.6's rundown) can go now, with no call left to use it. */
     if (c->info.id != 0)
         srv_conn_closed_notify(c->info.id);
+    srv_if_unref(c->if_cache);
     free(c->ctx);
     free(c->in);
     pthread_mutex_destroy(&c->wlock);

@@ -7,7 +7,9 @@
  * higher than the registered one).  Connections keep only the syntax of
  * their presentation contexts and look the interface up again for every
  * call, so unregistering needs no walk over connections: the next call
- * finds nothing and gets nca_s_unk_if.
+ * finds nothing and gets nca_s_unk_if.  A connection remembers the answer
+ * of its last lookup while no interface is registered or unregistered
+ * (srv.if_gen counts the changes): a call then takes no lock to find it.
  *
  * Manager types: the EPV registered with the nil type UUID serves every
  * call (object-UUID-to-type mapping, RpcObjectSetType, does not exist
@@ -54,6 +56,28 @@ srv_if_find(const RPC_SYNTAX_IDENTIFIER *abstract)
         atomic_fetch_add(&found->refs, 1);
     pthread_mutex_unlock(&srv.lock);
     return found;
+}
+
+struct srv_if *
+srv_if_find_conn(struct srv_conn *c, const struct srv_pctx *ctx)
+{
+    /* Read before the lookup: a change after it makes the cache stale. */
+    unsigned gen = atomic_load(&srv.if_gen);
+    struct srv_if *i = c->if_cache;
+
+    if (i != NULL && c->if_cache_cont == ctx->cont_id && c->if_cache_gen == gen &&
+        atomic_load(&i->registered)) {
+        atomic_fetch_add(&i->refs, 1);
+        return i;
+    }
+    if ((i = srv_if_find(&ctx->abstract)) != NULL) {
+        atomic_fetch_add(&i->refs, 1);       /* the cache's */
+        srv_if_unref(c->if_cache);
+        c->if_cache = i;
+        c->if_cache_gen = gen;
+        c->if_cache_cont = ctx->cont_id;
+    }
+    return i;
 }
 
 void
@@ -111,6 +135,7 @@ register_if(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid, RPC_MGR_EPV *MgrEpv,
         }
     }
     *tail = n;
+    atomic_fetch_add(&srv.if_gen, 1);
     if (n->flags & RPC_IF_AUTOLISTEN)
         srv_io_kick_locked(SRV_KICK_SYNC);
     pthread_mutex_unlock(&srv.lock);
@@ -145,6 +170,7 @@ srv_if_free_all(void)
     pthread_mutex_lock(&srv.lock);
     list = srv.ifs;
     srv.ifs = NULL;
+    atomic_fetch_add(&srv.if_gen, 1);
     builtin_registered = 0;
     pthread_mutex_unlock(&srv.lock);
     while (list != NULL) {
@@ -229,6 +255,8 @@ RpcServerUnregisterIf(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid,
         i->next = gone;
         gone = i;
     }
+    if (gone != NULL)
+        atomic_fetch_add(&srv.if_gen, 1);
     if (gone == NULL) {
         pthread_mutex_unlock(&srv.lock);
         if (spec == NULL)

@@ -1017,25 +1017,23 @@ srv_io_stay_begin_locked(struct srv_conn *c, struct srv_stay *r)
         return -1;
     atomic_store(&c->stay, STAY_ON);
     r->c = c;
-    r->seq = r->seen = 0;
-    r->busy = r->ended = r->end_wanted = 0;
+    atomic_store(&r->word, 0u);
+    r->seen = 0;
+    atomic_store(&r->end_wanted, 0);
     r->next = srv.stays;
     srv.stays = r;
     srv.nstays++;
     return 0;
 }
 
-/* Ends a stay (srv.lock held; any thread): the connection goes to
+/* A stay just marked ended (srv.lock held): the connection goes to
  * srv.stay_back for the loop. */
 static void
-stay_end_locked(struct srv_stay *r)
+stay_unlink_locked(struct srv_stay *r)
 {
     struct srv_conn *c = r->c;
     struct srv_stay **pp;
 
-    if (r->ended)
-        return;
-    r->ended = 1;
     for (pp = &srv.stays; *pp != NULL; pp = &(*pp)->next)
         if (*pp == r) {
             *pp = r->next;
@@ -1050,17 +1048,32 @@ stay_end_locked(struct srv_stay *r)
     pthread_cond_broadcast(&srv.cond);
 }
 
+/* Ends a stay (srv.lock held; any thread). */
+static void
+stay_end_locked(struct srv_stay *r)
+{
+    if ((atomic_fetch_or(&r->word, STAY_W_ENDED) & STAY_W_ENDED) == 0)
+        stay_unlink_locked(r);
+}
+
 void
 srv_io_stay_watch_locked(void)
 {
     struct srv_stay *r = srv.stays, *next;
 
     for (; r != NULL; r = next) {
+        unsigned w = atomic_load(&r->word);
+
         next = r->next;
-        if (r->busy && r->seq == r->seen)
-            stay_end_locked(r);
+        /* Listed stays are not ended: ENDED is set under srv.lock and
+         * unlinks them at once. */
+        if ((w & STAY_W_BUSY) && w / STAY_W_CALL == r->seen &&
+            atomic_compare_exchange_strong(&r->word, &w, w | STAY_W_ENDED))
+            stay_unlink_locked(r);
         else
-            r->seen = r->seq;
+            /* Not busy, a call begun since, or one that ended or began
+             * just now (w reloaded by the failed exchange). */
+            r->seen = w / STAY_W_CALL;
     }
 }
 
@@ -1068,8 +1081,8 @@ void
 srv_io_stay_yield_locked(void)
 {
     for (struct srv_stay *r = srv.stays; r != NULL; r = r->next)
-        if (!r->end_wanted) {
-            r->end_wanted = 1;
+        if (!atomic_load(&r->end_wanted)) {
+            atomic_store(&r->end_wanted, 1);
             return;
         }
 }
@@ -1219,20 +1232,18 @@ srv_io_stay(struct srv_stay *r)
         k = srv_worker_stay_take();
         while (k != NULL) {
             struct srv_call *next = k->next;
+            unsigned w;
 
-            pthread_mutex_lock(&srv.lock);
-            r->busy = 1;
-            r->seq++;
-            pthread_mutex_unlock(&srv.lock);
+            atomic_fetch_add(&r->word, STAY_W_CALL | STAY_W_BUSY);
             tls_stay_rec = r;
             if (srv_call_run(k))
                 srv_call_complete(k);
             tls_stay_rec = NULL;
-            pthread_mutex_lock(&srv.lock);
-            r->busy = 0;
-            ended = r->ended;
-            left = ended || srv.stay_recall || r->end_wanted;
-            pthread_mutex_unlock(&srv.lock);
+            w = atomic_fetch_and(&r->word, ~STAY_W_BUSY);
+            if (w & STAY_W_ENDED)
+                ended = 1;
+            left = ended || atomic_load(&srv.stay_recall) ||
+                   atomic_load(&r->end_wanted);
             k = next;
         }
         /* Ended by another thread: the connection is the loop's, which

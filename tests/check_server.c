@@ -2218,6 +2218,25 @@ START_TEST(test_api_in_process)
     ck_assert_int_eq(memcmp((uint8_t *)m.Buffer + 4, "hello", 5), 0);
     I_RpcFreeBuffer(&m);
 
+    /* Unregistered, the interface serves no call of the connection that
+     * used it a moment ago (srv_if_find_conn's memory of it is stale);
+     * registered again, it serves the next. */
+    ck_assert_int_eq(RpcServerUnregisterIf(rpctest_v1_0_s_ifspec, NULL, 1), RPC_S_OK);
+    for (int round = 0; round < 2; round++) {
+        m.ProcNum = OP_ECHO;
+        m.BufferLength = sizeof(stub);
+        ck_assert_int_eq(I_RpcGetBuffer(&m), RPC_S_OK);
+        memcpy(m.Buffer, stub, sizeof(stub));
+        if (round == 0) {
+            ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_UNKNOWN_IF);
+            ck_assert_int_eq(rpctest_register(), RPC_S_OK);
+            continue;
+        }
+        ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_OK);
+        ck_assert_int_eq(memcmp((uint8_t *)m.Buffer + 4, "hello", 5), 0);
+        I_RpcFreeBuffer(&m);
+    }
+
     /* The RpcMgmt* functions with a binding: the mgmt interface. */
     ck_assert_int_eq(RpcMgmtIsServerListening(b), RPC_S_OK);
     ck_assert_int_eq(RpcMgmtInqIfIds(b, &ids), RPC_S_OK);
