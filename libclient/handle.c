@@ -1,18 +1,36 @@
 /*
  * libclient/handle.c -- the process-wide registry of live handles.
  *
- * An open-addressing hash set of pointers under one mutex.  Lookups are
- * short (a hash and a probe or two) and happen once per API call, not per
- * byte; the lock is never held while calling out.
+ * Open-addressing hash sets of pointers, in shards of their own mutex each:
+ * a handle's shard is picked by the top bits of its pointer's hash, its
+ * slot by the low bits.  Lookups are short (a hash and a probe or two) and
+ * happen a few times per call on each side (a binding handle is looked up
+ * on the client, a call handle registered, looked up and retired on the
+ * server), so with one lock for all, threads making calls at once queued
+ * on it: a server's 16 threads each took it four times a call.  Threads
+ * on different handles now mostly take different locks.  The lock is
+ * never held while calling out.
  */
 #include <pthread.h>
 #include <stdlib.h>
 
 #include "libclient/handle.h"
 
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct rpc_handle **slots;     /* NULL: empty; TOMB: deleted */
-static size_t nslots, nused, nlive;
+#define NSHARDS 16u                  /* a power of two */
+#define SHARD_BITS 4
+
+struct shard {
+    _Alignas(64) pthread_mutex_t lock;   /* a cache line each */
+    struct rpc_handle **slots;           /* NULL: empty; TOMB: deleted */
+    size_t nslots, nused, nlive;
+};
+
+#define SHARD {.lock = PTHREAD_MUTEX_INITIALIZER}
+static struct shard shards[NSHARDS] = {
+    SHARD, SHARD, SHARD, SHARD, SHARD, SHARD, SHARD, SHARD,
+    SHARD, SHARD, SHARD, SHARD, SHARD, SHARD, SHARD, SHARD,
+};
+_Static_assert(NSHARDS == 1u << SHARD_BITS, "shard count");
 static struct rpc_handle tomb_obj;
 #define TOMB (&tomb_obj)
 
@@ -27,14 +45,23 @@ hash_ptr(const void *p)
     return (size_t)x;
 }
 
-/* Index of p, or of the slot to insert it (first tomb or empty). */
-static size_t
-probe(const void *p, int *found)
+/* The shard of a pointer whose hash is x: the top bits (probe uses the
+ * low ones). */
+static struct shard *
+shard_of(size_t x)
 {
-    size_t mask = nslots - 1, i = hash_ptr(p) & mask, ins = SIZE_MAX;
+    return &shards[x >> (sizeof(size_t) * 8 - SHARD_BITS)];
+}
+
+/* Index of p (hash x) in sh, or of the slot to insert it (first tomb or
+ * empty). */
+static size_t
+probe(const struct shard *sh, const void *p, size_t x, int *found)
+{
+    size_t mask = sh->nslots - 1, i = x & mask, ins = SIZE_MAX;
 
     for (;;) {
-        struct rpc_handle *s = slots[i];
+        struct rpc_handle *s = sh->slots[i];
         if (s == NULL) {
             *found = 0;
             return ins != SIZE_MAX ? ins : i;
@@ -51,23 +78,23 @@ probe(const void *p, int *found)
 }
 
 static int
-grow(void)
+grow(struct shard *sh)
 {
-    size_t old = nslots, n = nslots ? nslots * 2 : 64;
-    struct rpc_handle **os = slots, **ns;
+    size_t old = sh->nslots, n = old ? old * 2 : 16;
+    struct rpc_handle **os = sh->slots, **ns;
 
     /* Rehash at the same size when tombs, not live entries, fill it. */
-    if (nlive * 4 < old)
+    if (sh->nlive * 4 < old)
         n = old;
     if ((ns = calloc(n, sizeof(*ns))) == NULL)
         return -1;
-    slots = ns;
-    nslots = n;
-    nused = nlive;
+    sh->slots = ns;
+    sh->nslots = n;
+    sh->nused = sh->nlive;
     for (size_t i = 0; i < old; i++) {
         if (os[i] != NULL && os[i] != TOMB) {
             int found;
-            slots[probe(os[i], &found)] = os[i];
+            sh->slots[probe(sh, os[i], hash_ptr(os[i]), &found)] = os[i];
         }
     }
     free(os);
@@ -78,43 +105,45 @@ RPC_STATUS
 I_RpcrtHandleInit(struct rpc_handle *h, uint32_t kind,
                   const struct rpc_handle_ops *ops)
 {
+    size_t x = hash_ptr(h), i;
+    struct shard *sh = shard_of(x);
     int found;
-    size_t i;
 
     h->kind = kind;
     h->ops = ops;
     atomic_init(&h->refs, 1);
-    pthread_mutex_lock(&reg_lock);
-    if ((nused + 1) * 4 > nslots * 3 && grow() != 0) {
-        pthread_mutex_unlock(&reg_lock);
+    pthread_mutex_lock(&sh->lock);
+    if ((sh->nused + 1) * 4 > sh->nslots * 3 && grow(sh) != 0) {
+        pthread_mutex_unlock(&sh->lock);
         return RPC_S_OUT_OF_MEMORY;
     }
-    i = probe(h, &found);
+    i = probe(sh, h, x, &found);
     if (!found) {
-        if (slots[i] == NULL)
-            nused++;
-        slots[i] = h;
-        nlive++;
+        if (sh->slots[i] == NULL)
+            sh->nused++;
+        sh->slots[i] = h;
+        sh->nlive++;
     }
-    pthread_mutex_unlock(&reg_lock);
+    pthread_mutex_unlock(&sh->lock);
     return RPC_S_OK;
 }
 
 void
 I_RpcrtHandleRetire(struct rpc_handle *h)
 {
+    size_t x = hash_ptr(h), i;
+    struct shard *sh = shard_of(x);
     int found;
-    size_t i;
 
-    pthread_mutex_lock(&reg_lock);
-    if (nslots > 0) {
-        i = probe(h, &found);
+    pthread_mutex_lock(&sh->lock);
+    if (sh->nslots > 0) {
+        i = probe(sh, h, x, &found);
         if (found) {
-            slots[i] = TOMB;
-            nlive--;
+            sh->slots[i] = TOMB;
+            sh->nlive--;
         }
     }
-    pthread_mutex_unlock(&reg_lock);
+    pthread_mutex_unlock(&sh->lock);
     I_RpcrtHandlePut(h);
 }
 
@@ -122,20 +151,23 @@ struct rpc_handle *
 I_RpcrtHandleGet(const void *p, uint32_t kind)
 {
     struct rpc_handle *h = NULL;
+    struct shard *sh;
     int found;
-    size_t i;
+    size_t x, i;
 
     if (p == NULL)
         return NULL;
-    pthread_mutex_lock(&reg_lock);
-    if (nslots > 0) {
-        i = probe(p, &found);
-        if (found && (kind == RPC_HANDLE_ANY || slots[i]->kind == kind)) {
-            h = slots[i];
+    x = hash_ptr(p);
+    sh = shard_of(x);
+    pthread_mutex_lock(&sh->lock);
+    if (sh->nslots > 0) {
+        i = probe(sh, p, x, &found);
+        if (found && (kind == RPC_HANDLE_ANY || sh->slots[i]->kind == kind)) {
+            h = sh->slots[i];
             atomic_fetch_add(&h->refs, 1);
         }
     }
-    pthread_mutex_unlock(&reg_lock);
+    pthread_mutex_unlock(&sh->lock);
     return h;
 }
 

@@ -268,6 +268,98 @@ START_TEST(test_binding_api)
 }
 END_TEST
 
+/* The handle registry (libclient/handle.c) over many handles at once, in
+ * every shard and through its growth and rehashes, and from threads that
+ * make and free handles together: each handle stays itself until freed,
+ * and a freed one is refused. */
+#define MANY_HANDLES 3000
+
+static RPC_BINDING_HANDLE
+numbered_binding(unsigned n)
+{
+    char sb[64];
+    RPC_BINDING_HANDLE b = NULL;
+
+    snprintf(sb, sizeof(sb), "ncacn_ip_tcp:127.0.0.1[%u]", 1000 + n);
+    ck_assert_int_eq(RpcBindingFromStringBinding(CS(sb), &b), RPC_S_OK);
+    return b;
+}
+
+static int
+is_numbered(RPC_BINDING_HANDLE b, unsigned n)
+{
+    char want[64];
+    RPC_CSTR s = NULL;
+    int same;
+
+    snprintf(want, sizeof(want), "ncacn_ip_tcp:127.0.0.1[%u]", 1000 + n);
+    if (RpcBindingToStringBinding(b, &s) != RPC_S_OK)
+        return 0;
+    same = strcmp((char *)s, want) == 0;
+    RpcStringFree(&s);
+    return same;
+}
+
+static void *
+handle_churn(void *arg)
+{
+    unsigned base = (unsigned)(uintptr_t)arg;
+    RPC_BINDING_HANDLE b[50];
+    int bad = 0;
+
+    for (unsigned round = 0; round < 40; round++) {
+        for (unsigned i = 0; i < 50; i++)
+            b[i] = numbered_binding(base + i);
+        for (unsigned i = 0; i < 50; i++) {
+            bad |= !is_numbered(b[i], base + i);
+            bad |= RpcBindingFree(&b[i]) != RPC_S_OK;
+        }
+    }
+    return (void *)(uintptr_t)bad;
+}
+
+START_TEST(test_many_handles)
+{
+    static RPC_BINDING_HANDLE b[MANY_HANDLES], gone[MANY_HANDLES / 2];
+    pthread_t t[4];
+    unsigned ng = 0;
+
+    for (unsigned i = 0; i < MANY_HANDLES; i++)
+        b[i] = numbered_binding(i);
+    for (unsigned i = 0; i < MANY_HANDLES; i++)
+        ck_assert_msg(is_numbered(b[i], i), "handle %u", i);
+    /* Every other one freed: tombs all over, then new ones among them. */
+    for (unsigned i = 0; i < MANY_HANDLES; i += 2) {
+        gone[ng++] = b[i];
+        ck_assert_int_eq(RpcBindingFree(&b[i]), RPC_S_OK);
+    }
+    for (unsigned i = 0; i < ng; i++)
+        ck_assert_int_eq(RpcBindingFree(&gone[i]), RPC_S_INVALID_BINDING);
+    for (unsigned i = 1; i < MANY_HANDLES; i += 2)
+        ck_assert_msg(is_numbered(b[i], i), "handle %u", i);
+    for (unsigned i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, handle_churn,
+                                        (void *)(uintptr_t)(5000 + 100 * i)), 0);
+    for (unsigned i = 0; i < MANY_HANDLES; i += 2)
+        b[i] = numbered_binding(i);
+    for (unsigned i = 0; i < 4; i++) {
+        void *bad;
+
+        ck_assert_int_eq(pthread_join(t[i], &bad), 0);
+        ck_assert_msg(bad == NULL, "churn thread %u", i);
+    }
+    for (unsigned i = 0; i < MANY_HANDLES; i++)
+        ck_assert_msg(is_numbered(b[i], i), "handle %u", i);
+    /* Each refused once freed (no handle is made in between). */
+    for (unsigned i = 0; i < MANY_HANDLES; i++) {
+        RPC_BINDING_HANDLE was = b[i];
+
+        ck_assert_int_eq(RpcBindingFree(&b[i]), RPC_S_OK);
+        ck_assert_int_eq(RpcBindingFree(&was), RPC_S_INVALID_BINDING);
+    }
+}
+END_TEST
+
 START_TEST(test_server_unavailable)
 {
     char sb[64];
@@ -510,6 +602,7 @@ client_suite(void)
     tcase_add_loop_test(tc, test_many_threads_one_binding, 0, 2);
     tcase_add_loop_test(tc, test_faults, 0, 2);
     tcase_add_test(tc, test_binding_api);
+    tcase_add_test(tc, test_many_handles);
     tcase_add_test(tc, test_server_unavailable);
     tcase_add_loop_test(tc, test_server_killed_mid_call, 0, 2);
     tcase_add_test(tc, test_tiny_fragments_from_peer);
