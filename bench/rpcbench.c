@@ -2458,6 +2458,14 @@ write_results(const char *cmdline, const char *load_before, const char *load_aft
 /* ==== main ================================================================== */
 
 static void
+kill_servers_now(void)
+{
+    for (int i = 0; i < nservers; i++)
+        if (servers[i].pid > 0)
+            kill(servers[i].pid, SIGKILL);
+}
+
+static void
 on_alarm(int sig)
 {
     static const char msg[] = "rpcbench: watchdog: the run took too long, stopping\n";
@@ -2465,10 +2473,37 @@ on_alarm(int sig)
     (void)sig;
     if (write(2, msg, sizeof(msg) - 1) < 0)
         (void)0;
-    for (int i = 0; i < nservers; i++)
-        if (servers[i].pid > 0)
-            kill(servers[i].pid, SIGKILL);
+    kill_servers_now();
     _exit(3);
+}
+
+/* rm -rf tmpdir, for on_stop: argv made before any signal can come. */
+static char rm_arg0[] = "rm", rm_arg1[] = "-rf";
+static char *rm_argv[4] = {rm_arg0, rm_arg1, tmpdir, NULL};
+
+/* Stopped from outside (kill, or ^C where the servers are not in the
+ * terminal's process group): no server outlives the run, and its sockets
+ * and logs go with it (fork, execve and waitpid are async-signal-safe;
+ * stop_all's system() is not). */
+static void
+on_stop(int sig)
+{
+    static const char msg[] = "rpcbench: stopped by a signal, stopping the servers\n";
+    pid_t rm;
+
+    if (write(2, msg, sizeof(msg) - 1) < 0)
+        (void)0;
+    kill_servers_now();
+    if (tmpdir[0] != '\0' && (rm = fork()) >= 0) {
+        if (rm == 0) {
+            execve("/bin/rm", rm_argv, environ);
+            _exit(127);
+        }
+        while (waitpid(rm, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 static void
@@ -2603,6 +2638,9 @@ main(int argc, char **argv)
     atexit(stop_all);
     /* Bounded: quick about 2 min, full about 5; never past 9.5 min. */
     signal(SIGALRM, on_alarm);
+    signal(SIGTERM, on_stop);
+    signal(SIGINT, on_stop);
+    signal(SIGHUP, on_stop);
     alarm(opt.quick ? 300 : 570 + (opt.duration > 60 ? (unsigned)opt.duration - 60 : 0));
 
     out("rpcbench%s: %ld cores; load average before: %s\n", opt.quick ? " --quick" : "",
