@@ -280,8 +280,14 @@ struct srv_call {
     size_t req_len, req_cap;
     uint8_t *reply;                  /* I_RpcGetBuffer's buffer */
     size_t reply_cap;
-    uint8_t *out;                    /* encoded response or fault PDUs */
+    /* The answer: a fault PDU in out (out_nfrag 0), or a response's
+     * out_nfrag headers in out (or out_hdr when they fit, out then
+     * pointing there) to go out gathered with the reply stub out_stub. */
+    uint8_t *out;
     size_t out_len;
+    uint8_t *out_stub;
+    size_t out_stub_len, out_nfrag, out_chunk;
+    uint8_t out_hdr[2 * RPC_RESPONSE_HDR_LEN];
     char peer[96];
     struct srv_conninfo info;        /* a copy of its connection's */
     RPC_SYNTAX_IDENTIFIER xfer;      /* RPC_MESSAGE.TransferSyntax */
@@ -430,6 +436,14 @@ void srv_io_call_done_locked(struct srv_call *c);
  * on failure (-1: the connection is closed or broken). */
 int srv_io_write(struct srv_conn *c, uint8_t *buf, size_t len);
 int srv_io_write_locked(struct srv_conn *c, uint8_t *buf, size_t len);
+/* The same for a response's nfrag fragments, gathered: each a hdr_len-
+ * byte header from hdrs (the caller's, copied if it must be queued)
+ * followed by the next chunk bytes of stub (the last fragment: the rest
+ * of stub_len).  stub (I_RpcrtBufAlloc'ed) is the connection's from now
+ * on, also on failure. */
+int srv_io_write_frags_locked(struct srv_conn *c, const uint8_t *hdrs,
+                              size_t hdr_len, size_t nfrag, uint8_t *stub,
+                              size_t stub_len, size_t chunk);
 /* Read timeout (seconds, 0 none) of a connection (I/O thread). */
 void srv_io_set_read_timeout(struct srv_conn *c, unsigned seconds);
 /* Stops reading and closes the connection, at once or (flush) once what

@@ -146,7 +146,9 @@ srv_call_free(struct srv_call *k)
         return;
     I_RpcrtBufFree(k->req);
     I_RpcrtBufFree(k->reply);
-    I_RpcrtBufFree(k->out);
+    if (k->out != k->out_hdr)
+        I_RpcrtBufFree(k->out);
+    I_RpcrtBufFree(k->out_stub);
     if (k->iface != NULL)
         srv_if_unref(k->iface);
     free(k);
@@ -423,26 +425,26 @@ invoke(RPC_DISPATCH_FUNCTION fn, PRPC_MESSAGE msg, RPC_STATUS *code)
 
 /* Response PDUs of max_xmit bytes at most (C706 12.6.4.10): each but the
  * last carries a multiple of 8 stub bytes, alloc_hint counts the stub
- * bytes from this fragment on. */
+ * bytes from this fragment on.  Only the headers are encoded here (into
+ * k->out_hdr when they fit); the stub goes out from the reply buffer,
+ * gathered with them (srv_io_write_frags_locked). */
 static int
-encode_response(struct srv_call *k, const uint8_t *stub, size_t len,
-                uint8_t cancel_count, uint8_t extra_flags)
+encode_response(struct srv_call *k, size_t len, uint8_t cancel_count,
+                uint8_t extra_flags)
 {
     size_t chunk = ((size_t)k->max_xmit - RPC_RESPONSE_HDR_LEN) & ~(size_t)7;
     size_t nfrag = len == 0 ? 1 : (len + chunk - 1) / chunk;
-    size_t cap = len + nfrag * RPC_RESPONSE_HDR_LEN;
-    struct ndr_cursor w;
+    size_t cap = nfrag * RPC_RESPONSE_HDR_LEN;
+    uint8_t *hdrs = k->out_hdr;
     size_t off = 0;
-    uint8_t *buf;
-    int r;
 
-    /* Exactly the size needed, from the runtime's buffer cache. */
-    if ((buf = I_RpcrtBufAlloc(cap)) == NULL)
+    if (cap > sizeof(k->out_hdr) && (hdrs = I_RpcrtBufAlloc(cap)) == NULL)
         return PROTO_E_NOMEM;
-    ndr_init_write_fixed(&w, buf, cap, DREP_LE);
-    do {
+    for (size_t f = 0; f < nfrag; f++) {
         size_t n = len - off < chunk ? len - off : chunk;
+        struct ndr_cursor w;
         struct rpc_pdu p;
+        int r;
 
         rpc_pdu_init(&p, PTYPE_RESPONSE, k->call_id);
         p.hdr.pfc_flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
@@ -451,18 +453,25 @@ encode_response(struct srv_call *k, const uint8_t *stub, size_t len,
         p.u.response.alloc_hint = (uint32_t)(len - off);
         p.u.response.cont_id = k->cont_id;
         p.u.response.cancel_count = cancel_count;
-        p.u.response.stub = stub + off;
-        p.u.response.stub_len = n;
-        if ((r = rpc_pdu_encode(&p, &w)) != 0) {
-            ndr_cursor_free(&w);
-            I_RpcrtBufFree(buf);
+        ndr_init_write_fixed(&w, hdrs + f * RPC_RESPONSE_HDR_LEN,
+                             RPC_RESPONSE_HDR_LEN, DREP_LE);
+        r = rpc_pdu_encode(&p, &w);
+        /* Encoded without its stub: the real frag_length. */
+        if (r == 0 && (w.len != RPC_RESPONSE_HDR_LEN ||
+                       ndr_patch_u16(&w, 8, (uint16_t)(RPC_RESPONSE_HDR_LEN + n)) != 0))
+            r = PROTO_E_INVAL;
+        ndr_cursor_free(&w);
+        if (r != 0) {
+            if (hdrs != k->out_hdr)
+                I_RpcrtBufFree(hdrs);
             return r;
         }
         off += n;
-    } while (off < len);
-    k->out = buf;
-    k->out_len = w.len;
-    ndr_cursor_free(&w);
+    }
+    k->out = hdrs;
+    k->out_len = cap;
+    k->out_nfrag = nfrag;
+    k->out_chunk = chunk;
     return 0;
 }
 
@@ -486,9 +495,14 @@ srv_call_answer(struct srv_call *k, int fault, RPC_STATUS code, uint8_t flags,
 
         if (k->reply != NULL)
             len = buf == k->reply && buflen <= k->reply_cap ? buflen : k->reply_cap;
-        if (encode_response(k, k->reply, len, cc, flags) != 0) {
+        if (encode_response(k, len, cc, flags) != 0) {
             code = RPC_S_OUT_OF_MEMORY;
             fault = 1;
+        } else {
+            /* The reply buffer goes out as it is, with the headers. */
+            k->out_stub = k->reply;
+            k->out_stub_len = len;
+            k->reply = NULL;
         }
     }
     if (fault &&
@@ -583,8 +597,16 @@ srv_call_complete(struct srv_call *k)
         srv_log(RPCRT_LOG_DEBUG, "%s: answer of orphaned call %u dropped",
                 c->peer, (unsigned)k->call_id);
     } else if (!c->dead && !c->closing && k->out != NULL) {
-        srv_io_write_locked(c, k->out, k->out_len);
-        k->out = NULL;
+        if (k->out_nfrag == 0) {
+            srv_io_write_locked(c, k->out, k->out_len);
+        } else {
+            srv_io_write_frags_locked(c, k->out, RPC_RESPONSE_HDR_LEN,
+                                      k->out_nfrag, k->out_stub,
+                                      k->out_stub_len, k->out_chunk);
+            if (k->out != k->out_hdr)
+                I_RpcrtBufFree(k->out);
+        }
+        k->out = k->out_stub = NULL;
     }
     dead = c->dead;
     pthread_mutex_lock(&srv.lock);

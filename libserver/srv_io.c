@@ -498,13 +498,23 @@ done_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- connections -------------------------------------------------------- */
 
-/* What a connection still has to write: the unwritten rest of buffers a
- * direct write could not finish (c->wlock). */
+/* What a connection still has to write (c->wlock): the unwritten rest of
+ * outputs a direct write could not finish.  An output is a plain buffer
+ * or a response's fragments (struct rpc_frag_out): their headers and the
+ * routine's reply buffer, gathered, the stub never copied into PDUs. */
 struct srv_out {
     struct srv_out *next;
-    uint8_t *buf;
-    size_t len, off;
+    struct rpc_frag_out f;           /* f.hdrs and f.stub are owned */
+    size_t len, off;                 /* bytes in all, bytes written */
 };
+
+static void
+out_free(struct srv_out *o)
+{
+    I_RpcrtBufFree((uint8_t *)(uintptr_t)o->f.hdrs);
+    I_RpcrtBufFree((uint8_t *)(uintptr_t)o->f.stub);
+    free(o);
+}
 
 static void
 out_free_all(struct srv_conn *c)
@@ -513,8 +523,7 @@ out_free_all(struct srv_conn *c)
         struct srv_out *o = c->out_head;
 
         c->out_head = o->next;
-        I_RpcrtBufFree(o->buf);
-        free(o);
+        out_free(o);
     }
     c->out_tail = NULL;
     c->out_bytes = 0;
@@ -535,59 +544,115 @@ count_pdus_out(const uint8_t *buf, size_t len)
     }
 }
 
-int
-srv_io_write_locked(struct srv_conn *c, uint8_t *buf, size_t len)
+/* Iovecs per sendmsg: 64 response fragments, 373 KiB at 5840 bytes,
+ * more than a socket's send buffer takes at once. */
+#define OUT_IOV 128
+
+/* Writes f straight to the socket when nothing is queued before it --
+ * from whichever thread has the answer: no hand-off to the I/O thread,
+ * no EPOLLOUT round -- and queues what the socket does not take for
+ * write_cb.  f->stub is given to the connection; f->hdrs too unless
+ * hdrs_lent, when they are the caller's and copied if they must be
+ * queued.  -1 when the connection is closed or broken (what was given
+ * is freed then too). */
+static int
+out_write(struct srv_conn *c, const struct rpc_frag_out *f, int hdrs_lent)
 {
-    struct srv_out *o;
-    size_t off = 0;
+    size_t len = f->nfrag * f->hdr_len + f->stub_len, off = 0;
+    uint8_t *hdrs = (uint8_t *)(uintptr_t)f->hdrs;
+    struct srv_out *q = NULL;
 
-    if (c->dead || c->fd < 0) {
-        I_RpcrtBufFree(buf);
-        return -1;
-    }
-    count_pdus_out(buf, len);
+    if (c->dead || c->fd < 0)
+        goto fail;
     if (c->out_head == NULL) {
-        /* Nothing queued before it: straight to the socket, from whichever
-         * thread has the answer (no hand-off to the I/O thread, no
-         * EPOLLOUT round).  What the socket does not take now is queued
-         * for write_cb. */
-        ssize_t n;
+        while (off < len) {
+            struct iovec iov[OUT_IOV];
+            struct msghdr mh;
+            size_t want = 0;
+            ssize_t n;
 
-        do
-            n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-        while (n < 0 && errno == EINTR);
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-            /* The peer is gone; the read side sees it and closes. */
-            I_RpcrtBufFree(buf);
-            return -1;
+            memset(&mh, 0, sizeof(mh));
+            mh.msg_iov = iov;
+            mh.msg_iovlen = (size_t)rpc_frag_iov(f, off, iov, OUT_IOV);
+            for (size_t i = 0; i < mh.msg_iovlen; i++)
+                want += iov[i].iov_len;
+            do
+                n = mh.msg_iovlen == 1 ?
+                    send(c->fd, iov[0].iov_base, iov[0].iov_len,
+                         MSG_DONTWAIT | MSG_NOSIGNAL) :
+                    sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+            while (n < 0 && errno == EINTR);
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+                goto fail;  /* the peer is gone; the read side sees it */
+            if (n > 0)
+                off += (size_t)n;
+            if (n < 0 || (size_t)n != want)
+                break;      /* the socket is full: write_cb does the rest */
         }
-        if (n > 0)
-            off = (size_t)n;
         if (off == len) {
-            I_RpcrtBufFree(buf);
+            if (!hdrs_lent)
+                I_RpcrtBufFree(hdrs);
+            I_RpcrtBufFree((uint8_t *)(uintptr_t)f->stub);
             return 0;
         }
     }
-    if ((o = malloc(sizeof(*o))) == NULL) {
-        I_RpcrtBufFree(buf);
-        return -1;
+    if ((q = malloc(sizeof(*q))) == NULL)
+        goto fail;
+    q->next = NULL;
+    q->f = *f;
+    q->len = len;
+    q->off = off;
+    if (hdrs_lent) {
+        size_t hl = f->nfrag * f->hdr_len;
+
+        if ((q->f.hdrs = I_RpcrtBufAlloc(hl)) == NULL) {
+            free(q);
+            goto fail;
+        }
+        memcpy((uint8_t *)(uintptr_t)q->f.hdrs, f->hdrs, hl);
     }
-    o->next = NULL;
-    o->buf = buf;
-    o->len = len;
-    o->off = off;
     if (c->out_tail != NULL)
-        c->out_tail->next = o;
+        c->out_tail->next = q;
     else
-        c->out_head = o;
-    c->out_tail = o;
-    c->out_bytes += len - off;
+        c->out_head = q;
+    c->out_tail = q;
+    c->out_bytes += q->len - q->off;
     if (!c->wev_added) {
         /* event_add is safe from any thread (evthread_use_pthreads). */
         event_add(c->wev, NULL);
         c->wev_added = 1;
     }
     return 0;
+
+fail:
+    if (!hdrs_lent)
+        I_RpcrtBufFree(hdrs);
+    I_RpcrtBufFree((uint8_t *)(uintptr_t)f->stub);
+    return -1;
+}
+
+int
+srv_io_write_locked(struct srv_conn *c, uint8_t *buf, size_t len)
+{
+    struct rpc_frag_out f = {.hdrs = buf, .hdr_len = len, .nfrag = 1};
+
+    if (!c->dead && c->fd >= 0)
+        count_pdus_out(buf, len);
+    return out_write(c, &f, 0);
+}
+
+int
+srv_io_write_frags_locked(struct srv_conn *c, const uint8_t *hdrs,
+                          size_t hdr_len, size_t nfrag, uint8_t *stub,
+                          size_t stub_len, size_t chunk)
+{
+    struct rpc_frag_out f = {.hdrs = hdrs, .stub = stub, .hdr_len = hdr_len,
+                             .nfrag = nfrag, .chunk = chunk,
+                             .stub_len = stub_len};
+
+    if (!c->dead && c->fd >= 0)
+        atomic_fetch_add(&srv_stat_pkts_out, nfrag);
+    return out_write(c, &f, 1);
 }
 
 int
@@ -1264,7 +1329,7 @@ static void
 write_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct srv_conn *c = arg;
-    struct iovec iov[64];
+    struct iovec iov[OUT_IOV];
     size_t left;
     int n = 0, failed = 0;
 
@@ -1275,11 +1340,8 @@ write_cb(evutil_socket_t fd, short what, void *arg)
         return;
     }
     pthread_mutex_lock(&c->wlock);
-    for (struct srv_out *o = c->out_head; o != NULL && n < 64; o = o->next) {
-        iov[n].iov_base = o->buf + o->off;
-        iov[n].iov_len = o->len - o->off;
-        n++;
-    }
+    for (struct srv_out *o = c->out_head; o != NULL && n < OUT_IOV; o = o->next)
+        n += rpc_frag_iov(&o->f, o->off, iov + n, OUT_IOV - n);
     if (n > 0) {
         struct msghdr mh;
         ssize_t w;
@@ -1306,8 +1368,7 @@ write_cb(evutil_socket_t fd, short what, void *arg)
                 }
                 done -= rest;
                 c->out_head = o->next;
-                I_RpcrtBufFree(o->buf);
-                free(o);
+                out_free(o);
             }
             if (c->out_head == NULL)
                 c->out_tail = NULL;

@@ -781,3 +781,34 @@ out:
     *out = c;
     return r;
 }
+
+int
+rpc_frag_iov(const struct rpc_frag_out *o, size_t off, struct iovec *iov,
+             int max)
+{
+    size_t fsz = o->hdr_len + o->chunk, i, in;
+    int n = 0;
+
+    if (fsz == 0)
+        return 0;
+    i = off / fsz;
+    in = off % fsz;
+    for (; i < o->nfrag && n < max; i++, in = 0) {
+        size_t s0 = i * o->chunk;
+        size_t sl = s0 >= o->stub_len ? 0 :
+                    o->stub_len - s0 < o->chunk ? o->stub_len - s0 : o->chunk;
+
+        if (in < o->hdr_len) {
+            iov[n].iov_base = (void *)(uintptr_t)(o->hdrs + i * o->hdr_len + in);
+            iov[n].iov_len = o->hdr_len - in;
+            n++;
+            in = o->hdr_len;
+        }
+        if (in - o->hdr_len < sl && n < max) {
+            iov[n].iov_base = (void *)(uintptr_t)(o->stub + s0 + (in - o->hdr_len));
+            iov[n].iov_len = sl - (in - o->hdr_len);
+            n++;
+        }
+    }
+    return n;
+}

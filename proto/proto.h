@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include <rpcrt/rpcdce.h>
 
@@ -327,6 +328,21 @@ void rpc_pdu_clear(struct rpc_pdu *p);
 int rpc_pdu_encode(struct rpc_pdu *p, struct ndr_cursor *out);
 /* A header for the ptype with version 5.0, FIRST|LAST, little-endian. */
 void rpc_pdu_init(struct rpc_pdu *p, uint8_t ptype, uint32_t call_id);
+
+/* A fragmented call's bytes as they go out without being copied into
+ * PDUs: nfrag fragments, fragment i being the hdr_len bytes at
+ * hdrs + i * hdr_len followed by chunk bytes of stub from i * chunk (the
+ * last fragment: what is left of stub_len).  A plain buffer is one
+ * fragment of hdr_len bytes and no stub.  len = nfrag * hdr_len + stub_len. */
+struct rpc_frag_out {
+    const uint8_t *hdrs;
+    const uint8_t *stub;
+    size_t hdr_len, nfrag, chunk, stub_len;
+};
+/* Fills at most max iovecs with the bytes of o from offset off on (no
+ * empty ones); their number, 0 when off is at or past the end. */
+int rpc_frag_iov(const struct rpc_frag_out *o, size_t off, struct iovec *iov,
+                 int max);
 
 /* Bind time feature negotiation (MS-RPCE 3.3.1.5.3). */
 int rpc_btfn_match(const RPC_SYNTAX_IDENTIFIER *xfer, uint16_t *features);

@@ -440,6 +440,73 @@ START_TEST(test_append_unaligned)
 }
 END_TEST
 
+/* rpc_frag_iov: from every offset, with room for 1, 2, 3 or many
+ * iovecs at a time, the iovecs cover exactly the rest of the stream --
+ * headers interleaved with stub chunks, the last chunk short -- and none
+ * is empty.  Also a plain buffer and an empty stub. */
+START_TEST(test_frag_iov)
+{
+    static const struct { size_t hdr_len, chunk, stub_len; } cases[] = {
+        {24, 16, 0}, {24, 16, 1}, {24, 16, 16}, {24, 16, 17}, {24, 16, 100},
+        {24, 8, 64}, {40, 5816, 12000}, {37, 0, 0},
+    };
+    uint8_t hdrs[40 * 8], stub[12000], want[40 * 8 + 12000], got[sizeof(want)];
+
+    for (size_t i = 0; i < sizeof(hdrs); i++)
+        hdrs[i] = (uint8_t)(0x80 | i);
+    for (size_t i = 0; i < sizeof(stub); i++)
+        stub[i] = (uint8_t)(i * 7 + 1) & 0x7f;
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct rpc_frag_out f = {hdrs, stub, cases[k].hdr_len, 1,
+                                 cases[k].chunk, cases[k].stub_len};
+        size_t len = 0;
+
+        if (f.chunk > 0 && f.stub_len > 0)
+            f.nfrag = (f.stub_len + f.chunk - 1) / f.chunk;
+        ck_assert_uint_le(f.nfrag * f.hdr_len, sizeof(hdrs));
+        /* The stream, built the plain way. */
+        for (size_t fr = 0, s0 = 0; fr < f.nfrag; fr++) {
+            size_t n = f.stub_len - s0 < f.chunk ? f.stub_len - s0 : f.chunk;
+
+            memcpy(want + len, hdrs + fr * f.hdr_len, f.hdr_len);
+            len += f.hdr_len;
+            memcpy(want + len, stub + s0, n);
+            len += n;
+            s0 += n;
+        }
+        ck_assert_uint_eq(len, f.nfrag * f.hdr_len + f.stub_len);
+        for (size_t off = 0; off <= len; off++) {
+            static const int maxes[] = {1, 2, 3, 64};
+
+            for (size_t m = 0; m < sizeof(maxes) / sizeof(maxes[0]); m++) {
+                size_t at = off;
+
+                while (at < len) {
+                    struct iovec iov[64];
+                    int n = rpc_frag_iov(&f, at, iov, maxes[m]);
+
+                    ck_assert_int_gt(n, 0);
+                    ck_assert_int_le(n, maxes[m]);
+                    for (int j = 0; j < n; j++) {
+                        ck_assert_uint_gt(iov[j].iov_len, 0);
+                        ck_assert_uint_le(at + iov[j].iov_len, len);
+                        memcpy(got + at, iov[j].iov_base, iov[j].iov_len);
+                        at += iov[j].iov_len;
+                    }
+                }
+                ck_assert_uint_eq(at, len);
+                ck_assert_msg(memcmp(got + off, want + off, len - off) == 0,
+                              "case %zu, from %zu, %d at a time", k, off, maxes[m]);
+                {
+                    struct iovec iov[1];
+                    ck_assert_int_eq(rpc_frag_iov(&f, len, iov, 1), 0);
+                }
+            }
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_names)
 {
     ck_assert_str_eq(rpc_ptype_name(PTYPE_CO_CANCEL), "co_cancel");
@@ -464,6 +531,7 @@ pdu_suite(void)
     tcase_add_test(tc, test_encode_limits);
     tcase_add_test(tc, test_append_unaligned);
     tcase_add_test(tc, test_names);
+    tcase_add_test(tc, test_frag_iov);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -978,6 +978,79 @@ START_TEST(test_echo_tiny_fragments)
 }
 END_TEST
 
+/* An answer the socket cannot take at once: the client's receive buffer
+ * is small, so the server writes the 4 MiB reply's 2048-byte fragments
+ * (headers gathered with the routine's reply buffer) in many pieces from
+ * its write queue, and an alter_context answered meanwhile queues behind
+ * it.  Every fragment arrives whole and in order, the bytes are the
+ * request's, and the connection goes on.  (check_pdu's test_frag_iov
+ * covers writes that stop at every byte of the stream.) */
+START_TEST(test_echo_queued_answer)
+{
+    RPC_SYNTAX_IDENTIFIER ndr = rpc_ndr20_syntax;
+    struct rpc_ctx_elem ctx;
+    const size_t n = 4u << 20;
+    int rcvbuf = 65536, got_alter = 0, got_echo = 0;
+    size_t len, off = 0;
+    uint8_t *s = echo_stub(n, &len, 7);
+    uint8_t *back = malloc(len + 8);
+    struct req q = rq(10, OP_ECHO);
+    unsigned nfrag = 0;
+    struct reply r;
+    struct rc c;
+
+    ck_assert_ptr_nonnull(back);
+    rc_open(&c, _i);
+    ck_assert_int_eq(setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+                                sizeof(rcvbuf)), 0);
+    bind_ok(&c, 2048, 0);
+    q.frag = 2048 - RPC_REQUEST_HDR_LEN;
+    send_request(&c, &q, s, len);
+    ctx_init(&ctx, 7, &mgmt_syntax, &ndr, 1);
+    send_bind(&c, PTYPE_ALTER_CONTEXT, 11, 0, 2048, 2048, &ctx, 1);
+    while (!got_alter || !got_echo) {
+        struct msg m;
+
+        ck_assert_int_eq(rc_recv(&c, &m, 20000), 1);
+        if (m.p.hdr.ptype == PTYPE_ALTER_CONTEXT_RESP) {
+            /* Before the answer or after it, never inside it. */
+            ck_assert(nfrag == 0 || got_echo);
+            ck_assert_uint_eq(m.p.hdr.call_id, 11);
+            ck_assert_uint_eq(m.p.u.bind_ack.results[0].result, P_CONT_ACCEPTANCE);
+            got_alter = 1;
+        } else {
+            ck_assert_uint_eq(m.p.hdr.ptype, PTYPE_RESPONSE);
+            ck_assert_uint_eq(m.p.hdr.call_id, 10);
+            ck_assert_uint_le(m.len, 2048);
+            ck_assert_uint_eq(!!(m.p.hdr.pfc_flags & PFC_FIRST_FRAG), nfrag == 0);
+            ck_assert_uint_eq(m.p.u.response.alloc_hint, len - off);
+            ck_assert_uint_le(off + m.p.u.response.stub_len, len);
+            memcpy(back + off, m.p.u.response.stub, m.p.u.response.stub_len);
+            off += m.p.u.response.stub_len;
+            nfrag++;
+            if (m.p.hdr.pfc_flags & PFC_LAST_FRAG)
+                got_echo = 1;
+        }
+        msg_free(&m);
+    }
+    ck_assert_uint_ge(nfrag, n / 2048);
+    r.fault = 0;
+    r.stub = back;
+    r.len = off;
+    check_echo(s, n, &r);
+    free(back);
+    free(s);
+
+    /* In step still: a call on the new context. */
+    q = rq(12, 0);
+    q.ctx = 7;
+    call(&c, &q, NULL, 0, &r);
+    ck_assert(!r.fault);
+    reply_free(&r);
+    rc_close(&c);
+}
+END_TEST
+
 START_TEST(test_big_endian_request)
 {
     struct rc c;
@@ -3621,6 +3694,7 @@ server_suite(void)
     tcase_add_checked_fixture(tc, setup_default, teardown_server);
     tcase_add_loop_test(tc, test_echo_sizes, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_echo_tiny_fragments, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_echo_queued_answer, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_big_endian_request, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_unknown_opnum_v8, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_unknown_context, T_TCP, T_LRPC + 1);
