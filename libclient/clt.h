@@ -191,6 +191,29 @@ enum clt_wait clt_conn_recv_pdu(struct clt_conn *c, int wake_fd,
  * receive buffer: > 0 bytes read, 0 the peer closed, -1 with errno
  * (EAGAIN: nothing came in the window). */
 ssize_t clt_conn_recv_window(struct clt_conn *c);
+/* A large reply's next fragments, predicted: responses to call_id in the
+ * first fragment's data representation, each with chunk stub bytes (the
+ * size of the fragment before) but the last, which has what is left of
+ * left, the stub bytes the server's alloc_hint still announces.  Their
+ * stubs go to stub (room bytes there). */
+struct clt_direct {
+    uint32_t call_id;
+    uint8_t drep[2];
+    size_t chunk, left;
+    uint8_t *stub;
+    size_t room;
+};
+/* Reads the predicted fragments straight into place: the stubs into
+ * d->stub, no copy through the receive buffer.  Each fragment's header is
+ * checked before its stub counts; from the first one that is not as
+ * predicted (or not whole yet) on, the bytes go back to the receive
+ * buffer in order for clt_conn_recv_pdu.  -1 when the prediction does not
+ * apply (a whole PDU is buffered already, or it already differs); else
+ * as clt_conn_recv_pdu, CLT_PDU meaning that *took stub bytes (whole
+ * fragments) are in place, *last when the last fragment was among them. */
+int clt_conn_recv_direct(struct clt_conn *c, const struct clt_direct *d,
+                         int wake_fd, const clt_deadline *dl, size_t *took,
+                         int *last);
 /* Writes a co_cancel for call_id on fd: 0 when written; -1 when nothing
  * could go without blocking; -2 when only part of it went (the stream is
  * broken). */
@@ -264,6 +287,9 @@ struct clt_reply {
     size_t len, cap;
     uint32_t drep;                   /* the first fragment's */
     int started;                     /* the first fragment came */
+    /* For clt_conn_recv_direct: the stub size of the fragments so far
+     * and what the last one's alloc_hint leaves for those to come. */
+    size_t chunk, left;
 };
 /* One PDU that came on the call's connection c, parsed into p: a
  * fragment of the reply, a fault, shutdown, a late answer of an earlier

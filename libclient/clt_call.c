@@ -329,6 +329,14 @@ clt_reply_take(struct clt_conn *c, struct clt_reply *r, uint32_t call_id,
             c->broken = 1;
             return 1;
         }
+        /* What the next fragments will likely be (clt_conn_recv_direct):
+         * no prediction after a fragment of another size than the first. */
+        if (r->len == p->u.response.stub_len || r->chunk == p->u.response.stub_len)
+            r->chunk = p->u.response.stub_len;
+        else
+            r->chunk = 0;
+        r->left = p->u.response.alloc_hint > p->u.response.stub_len ?
+                  p->u.response.alloc_hint - p->u.response.stub_len : 0;
         return (p->hdr.pfc_flags & PFC_LAST_FRAG) != 0;
     case PTYPE_FAULT:
         *st = proto_status_from_nca(clt_fault_status(p));
@@ -346,6 +354,9 @@ clt_reply_take(struct clt_conn *c, struct clt_reply *r, uint32_t call_id,
         return 1;
     }
 }
+
+/* Replies with at least this much still to come are read in place. */
+#define DIRECT_MIN (16u * 1024)
 
 static RPC_STATUS
 receive_reply(struct clt_call *k)
@@ -387,10 +398,34 @@ receive_reply(struct clt_call *k)
         size_t len;
         clt_deadline dl;
         RPC_STATUS st = RPC_S_OK;
-        int done = 0;
+        int done = 0, w = -1;
 
         clt_cancel_deadline(&k->cc, NULL, &dl);
-        switch (clt_conn_recv_pdu(k->c, k->cc.ts->wake_fd, &dl, &len)) {
+        if (k->r.started && k->r.left >= DIRECT_MIN && k->r.chunk > 0) {
+            /* A large reply streaming in: its fragments' stubs are read
+             * straight into the reply buffer. */
+            struct clt_direct d = {
+                .call_id = k->call_id,
+                .drep = {(uint8_t)k->r.drep, (uint8_t)(k->r.drep >> 8)},
+                .chunk = k->r.chunk, .left = k->r.left,
+                .stub = k->r.buf + k->r.len, .room = k->r.cap - k->r.len,
+            };
+            size_t took;
+            int last;
+
+            w = clt_conn_recv_direct(k->c, &d, k->cc.ts->wake_fd, &dl, &took,
+                                     &last);
+            if (w == CLT_PDU) {
+                k->r.len += took;
+                k->r.left = took < k->r.left ? k->r.left - took : 0;
+                if (last)
+                    return RPC_S_OK;
+                continue;
+            }
+        }
+        if (w < 0)
+            w = (int)clt_conn_recv_pdu(k->c, k->cc.ts->wake_fd, &dl, &len);
+        switch (w) {
         case CLT_PDU:
             break;
         case CLT_WOKEN:

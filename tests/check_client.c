@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <rpcrt/rpc.h>
 
@@ -421,8 +423,15 @@ END_TEST
 struct fake {
     int lfd;
     uint16_t frag;       /* what it accepts and sends */
+    int shape;           /* the reply's fragments: FAKE_* */
     int ok;
 };
+
+/* How the fake peer cuts its reply: every fragment full but the last
+ * (as servers do); fragments of varying sizes with alloc_hints too high,
+ * too low or 0, some written in pieces cut inside the header; or those,
+ * then a fault instead of the rest. */
+enum { FAKE_PLAIN, FAKE_IRREGULAR, FAKE_FAULT_MIDWAY };
 
 static int
 read_full(int fd, uint8_t *b, size_t n)
@@ -519,20 +528,56 @@ fake_server(void *arg)
     memcpy(reply, &n, 4);
     memcpy(reply + 4, stub + 8, n);
     size_t off = 0, max = f->frag - RPC_RESPONSE_HDR_LEN;
+    unsigned i = 0;
+    int one = 1;
+
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     do {
         size_t chunk = rlen - off < max ? rlen - off : max;
+        uint32_t hint = (uint32_t)(rlen - off);
+
+        if (f->shape != FAKE_PLAIN) {
+            static const size_t sizes[] = {0, 0, 0, 1000, 0, 8, 0, 0, 4000, 1};
+            static const uint32_t hints[] = {0, 1, 0, 0, 2, 0, 3, 0, 0, 0};
+            size_t want = sizes[i % 10] ? sizes[i % 10] : max;
+
+            if (chunk > want)
+                chunk = want;
+            /* 1: the truth + 100000; 2: half of it; 3: none. */
+            hint = hints[i % 10] == 1 ? hint + 100000 :
+                   hints[i % 10] == 2 ? hint / 2 : hints[i % 10] == 3 ? 0 : hint;
+        }
+        if (f->shape == FAKE_FAULT_MIDWAY && off >= 300000) {
+            rpc_pdu_init(&p, PTYPE_FAULT, call_id);
+            p.u.fault.status = NCA_S_OP_RNG_ERROR;
+            f->ok = send_pdu(fd, &p) == 0;
+            break;
+        }
         rpc_pdu_init(&p, PTYPE_RESPONSE, call_id);
         p.hdr.pfc_flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
                                     (off + chunk == rlen ? PFC_LAST_FRAG : 0));
-        p.u.response.alloc_hint = (uint32_t)(rlen - off);
+        p.u.response.alloc_hint = hint;
         p.u.response.stub = reply + off;
         p.u.response.stub_len = chunk;
-        if (send_pdu(fd, &p) != 0)
+        if (f->shape != FAKE_PLAIN && i % 7 == 3) {
+            /* In three writes, cut at bytes 10 and 20 of the header. */
+            struct ndr_cursor c;
+            int bad = ndr_init_write(&c, 0, DREP_LE) != 0 || rpc_pdu_encode(&p, &c) != 0 ||
+                      write(fd, c.data, 10) != 10 ||
+                      (sched_yield(), write(fd, c.data + 10, 10) != 10) ||
+                      (sched_yield(), write(fd, c.data + 20, c.len - 20) != (ssize_t)(c.len - 20));
+            ndr_cursor_free(&c);
+            if (bad)
+                break;
+        } else if (send_pdu(fd, &p) != 0) {
             break;
+        }
         off += chunk;
+        i++;
     } while (off < rlen);
     free(reply);
-    f->ok = off == rlen;
+    if (f->shape != FAKE_FAULT_MIDWAY)
+        f->ok = off == rlen;
 out:
     free(stub);
     if (fd >= 0)
@@ -560,6 +605,51 @@ START_TEST(test_tiny_fragments_from_peer)
     ck_assert(f.ok);
     RpcBindingFree(&h);
     close(f.lfd);
+}
+END_TEST
+
+/* Replies of 1 MiB cut unlike what the client predicts while it reads
+ * large replies in place (fragments of other sizes, alloc_hints that lie,
+ * headers arriving in pieces, a fault after part of the reply): the
+ * bytes still come out right, or the fault's status does. */
+START_TEST(test_irregular_fragments_from_peer)
+{
+    static const int shapes[] = {FAKE_PLAIN, FAKE_IRREGULAR, FAKE_FAULT_MIDWAY};
+
+    for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+        struct sockaddr_in sa = {.sin_family = AF_INET,
+                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t sl = sizeof(sa);
+        struct fake f = {.frag = 5840, .shape = shapes[k]};
+        const uint32_t n = 1u << 20;
+        pthread_t t;
+        char sb[64];
+
+        f.lfd = socket(AF_INET, SOCK_STREAM, 0);
+        ck_assert_int_eq(bind(f.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        ck_assert_int_eq(listen(f.lfd, 4), 0);
+        ck_assert_int_eq(getsockname(f.lfd, (struct sockaddr *)&sa, &sl), 0);
+        snprintf(sb, sizeof(sb), "ncacn_ip_tcp:127.0.0.1[%u]", ntohs(sa.sin_port));
+        ck_assert_int_eq(pthread_create(&t, NULL, fake_server, &f), 0);
+        RPC_BINDING_HANDLE h = bind_to(sb);
+        if (shapes[k] == FAKE_FAULT_MIDWAY) {
+            uint8_t *in = calloc(1, n), *out = malloc(n);
+            int32_t ret;
+
+            ck_assert_ptr_nonnull(in);
+            ck_assert_ptr_nonnull(out);
+            ck_assert_int_eq(rpctest_echo(h, in, n, out, &ret),
+                             RPC_S_PROCNUM_OUT_OF_RANGE);
+            free(in);
+            free(out);
+        } else {
+            echo_check(h, n, (unsigned)k);
+        }
+        pthread_join(t, NULL);
+        ck_assert_msg(f.ok, "shape %d: the fake peer failed", shapes[k]);
+        RpcBindingFree(&h);
+        close(f.lfd);
+    }
 }
 END_TEST
 
@@ -606,6 +696,7 @@ client_suite(void)
     tcase_add_test(tc, test_server_unavailable);
     tcase_add_loop_test(tc, test_server_killed_mid_call, 0, 2);
     tcase_add_test(tc, test_tiny_fragments_from_peer);
+    tcase_add_test(tc, test_irregular_fragments_from_peer);
     tcase_add_test(tc, test_rebind_after_group_lost);
     suite_add_tcase(s, tc);
     return s;
