@@ -3,7 +3,9 @@
  * whole buffers, read whole PDUs, all with poll() so that a deadline or
  * the calling thread's wake fd can interrupt any wait -- but for the
  * first wait for a reply, a recv that blocks for at most a short window
- * (set_window, clt_conn_recv_window).
+ * (set_window, clt_conn_recv_window).  A large reply's predicted
+ * fragments are read in place, their stubs straight into the reply
+ * buffer (clt_conn_recv_direct).
  */
 #include <errno.h>
 #include <fcntl.h>
