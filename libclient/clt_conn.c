@@ -535,32 +535,6 @@ direct_hdr_ok(const uint8_t *b, const struct clt_direct *d, size_t sl)
            h.auth_length == 0 && h.call_id == d->call_id;
 }
 
-/* Copies n bytes between a flat buffer and the layout f from offset at:
- * to_layout 1 scatters buf into it, 0 gathers from it into buf. */
-static void
-direct_move(const struct rpc_frag_out *f, size_t at, uint8_t *buf, size_t n,
-            int to_layout)
-{
-    while (n > 0) {
-        struct iovec iov[8];
-        int k = rpc_frag_iov(f, at, iov, 8);
-
-        if (k <= 0)
-            return;
-        for (int i = 0; i < k && n > 0; i++) {
-            size_t m = iov[i].iov_len < n ? iov[i].iov_len : n;
-
-            if (to_layout)
-                memcpy(iov[i].iov_base, buf, m);
-            else
-                memcpy(buf, iov[i].iov_base, m);
-            buf += m;
-            at += m;
-            n -= m;
-        }
-    }
-}
-
 int
 clt_conn_recv_direct(struct clt_conn *c, const struct clt_direct *d,
                      int wake_fd, const clt_deadline *dl, size_t *took,
@@ -594,7 +568,7 @@ clt_conn_recv_direct(struct clt_conn *c, const struct clt_direct *d,
     f.nfrag = (f.stub_len + d->chunk - 1) / d->chunk;
 
     /* What is buffered (part of the first fragment) goes into place. */
-    direct_move(&f, 0, c->rbuf + c->rpos, pre, 1);
+    rpc_frag_copy(&f, 0, c->rbuf + c->rpos, pre, 1);
     c->rpos = c->rlen = 0;
     total = pre;
     for (;;) {
@@ -653,7 +627,7 @@ clt_conn_recv_direct(struct clt_conn *c, const struct clt_direct *d,
     if (total > pos) {
         if (make_room(c, total - pos) != 0)
             return CLT_ERROR;
-        direct_move(&f, pos, c->rbuf, total - pos, 0);
+        rpc_frag_copy(&f, pos, c->rbuf, total - pos, 0);
         c->rlen = total - pos;
     }
     return (int)w;

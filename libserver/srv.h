@@ -278,6 +278,10 @@ struct srv_call {
     unsigned conn_calls_max;         /* RPCRT_OPT_MAX_CALLS_PER_CONNECTION */
     uint8_t *req;                    /* reassembled request stub */
     size_t req_len, req_cap;
+    /* While it arrives: the stub size of its fragments so far (0: they
+     * differ) and what the last one's alloc_hint leaves, for reading the
+     * next ones in place (srv_call_direct_plan). */
+    size_t frag_chunk, frag_left;
     uint8_t *reply;                  /* I_RpcGetBuffer's buffer */
     size_t reply_cap;
     /* The answer: a fault PDU in out (out_nfrag 0), or a response's
@@ -506,6 +510,22 @@ void srv_assoc_leave(struct srv_conn *c);
 
 /* srv_call.c: requests (I/O thread) and running a call (worker) */
 void srv_call_request(struct srv_conn *c, const struct rpc_pdu *p);
+/* Reading a large request's fragments in place (I/O thread): when the
+ * request being reassembled on c has 16 KiB or more still announced and
+ * fragments of one size so far, 1 and *f laid out for its next ones (at
+ * most max_frag of them; f->hdrs left to the caller): each chunk stub
+ * bytes but the last, the stubs going straight to the request buffer.
+ * Else 0. */
+int srv_call_direct_plan(struct srv_conn *c, struct rpc_frag_out *f,
+                         size_t max_frag);
+/* The first RPC_HDR_LEN bytes of hdr (or all RPC_REQUEST_HDR_LEN when
+ * full) are those of the request's next fragment with sl stub bytes. */
+int srv_call_direct_hdr_ok(const struct srv_conn *c, const uint8_t *hdr,
+                           size_t have, size_t sl);
+/* nfrag whole fragments, took stub bytes, are in place; last: the last
+ * fragment was among them, and the call is dispatched. */
+void srv_call_direct_took(struct srv_conn *c, size_t nfrag, size_t took,
+                          int last);
 /* Frees a call that was never dispatched (I/O thread). */
 void srv_call_free(struct srv_call *call);
 /* Runs the manager routine and encodes the answer (worker thread).

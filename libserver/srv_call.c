@@ -402,6 +402,92 @@ srv_call_request(struct srv_conn *c, const struct rpc_pdu *p)
     if (flags & PFC_LAST_FRAG) {
         c->frag = NULL;
         dispatch(c, k);
+        return;
+    }
+    /* What the next fragments will likely be (srv_call_direct_plan). */
+    if (k->req_len == q->stub_len || k->frag_chunk == q->stub_len)
+        k->frag_chunk = q->stub_len;
+    else
+        k->frag_chunk = 0;
+    k->frag_left = q->alloc_hint > q->stub_len ? q->alloc_hint - q->stub_len : 0;
+}
+
+/* Requests with at least this much still to come are read in place. */
+#define DIRECT_MIN (16u * 1024)
+
+int
+srv_call_direct_plan(struct srv_conn *c, struct rpc_frag_out *f,
+                     size_t max_frag)
+{
+    struct srv_call *k = c->frag;
+    size_t room, chunk;
+
+    if (k == NULL || (chunk = k->frag_chunk) == 0 || k->frag_left < DIRECT_MIN)
+        return 0;
+    /* Within the buffer as it is and the request size limit. */
+    room = k->req_cap - k->req_len;
+    if (room > k->limit - k->req_len)
+        room = k->limit - k->req_len;
+    if (room < chunk)
+        return 0;
+    f->hdr_len = RPC_REQUEST_HDR_LEN;
+    f->chunk = chunk;
+    f->stub = k->req + k->req_len;
+    f->stub_len = k->frag_left;
+    if (f->stub_len > room)
+        f->stub_len = room;
+    if (f->stub_len > max_frag * chunk)
+        f->stub_len = max_frag * chunk;
+    if (f->stub_len < k->frag_left)
+        f->stub_len -= f->stub_len % chunk;      /* whole fragments only */
+    f->nfrag = (f->stub_len + chunk - 1) / chunk;
+    return 1;
+}
+
+int
+srv_call_direct_hdr_ok(const struct srv_conn *c, const uint8_t *hdr,
+                       size_t have, size_t sl)
+{
+    const struct srv_call *k = c->frag;
+    struct rpc_hdr h;
+
+    if (k == NULL || rpc_hdr_decode(hdr, have, &h) != 0 ||
+        h.rpc_vers != RPC_C_VERS || h.rpc_vers_minor > RPC_C_VERS_MINOR_MAX ||
+        h.ptype != PTYPE_REQUEST || (h.pfc_flags & ~PFC_LAST_FRAG) != 0 ||
+        memcmp(h.drep, k->drep, sizeof(k->drep)) != 0 ||
+        h.frag_length != RPC_REQUEST_HDR_LEN + sl || h.auth_length != 0 ||
+        h.call_id != k->call_id)
+        return 0;
+    if (have >= RPC_REQUEST_HDR_LEN) {
+        /* p_cont_id and opnum (C706 12.6.4.9) as in the first fragment. */
+        struct ndr_cursor r;
+        uint32_t hint;
+        uint16_t cont_id, opnum;
+
+        ndr_init_read(&r, hdr + RPC_HDR_LEN, RPC_REQUEST_HDR_LEN - RPC_HDR_LEN,
+                      h.drep[0]);
+        if (ndr_get_u32(&r, &hint) != 0 || ndr_get_u16(&r, &cont_id) != 0 ||
+            ndr_get_u16(&r, &opnum) != 0 || cont_id != k->cont_id ||
+            opnum != k->opnum)
+            return 0;
+    }
+    return 1;
+}
+
+void
+srv_call_direct_took(struct srv_conn *c, size_t nfrag, size_t took, int last)
+{
+    struct srv_call *k = c->frag;
+
+    if (k == NULL || nfrag == 0)
+        return;
+    atomic_fetch_add(&srv_stat_pkts_in, nfrag);
+    c->partial_since = 0;
+    k->req_len += took;
+    k->frag_left = took < k->frag_left ? k->frag_left - took : 0;
+    if (last) {
+        c->frag = NULL;
+        dispatch(c, k);
     }
 }
 

@@ -928,6 +928,89 @@ frame(struct srv_conn *c, const uint8_t *buf, size_t len)
     return 0;
 }
 
+/* Request fragments predicted per read: 32 at 5840 bytes, 186 KiB. */
+#define DIRECT_FRAGS 32
+
+/* A large request's next fragments read in place (srv_call_direct_plan):
+ * headers into scratch, stubs straight into the request buffer, with one
+ * recvmsg.  Each header is checked before its stub counts; from the first
+ * fragment not as predicted (or not whole yet) on, the bytes go back to
+ * c->in in order and are framed as usual (a co_cancel, a short last
+ * fragment, anything).  0: the prediction does not apply (nothing read);
+ * 1: read on; 2: stop reading (the socket is drained, or c closed). */
+static int
+read_direct(struct srv_conn *c, evutil_socket_t fd)
+{
+    uint8_t hs[DIRECT_FRAGS][RPC_REQUEST_HDR_LEN];
+    struct iovec iov[2 * DIRECT_FRAGS];
+    struct rpc_frag_out f;
+    struct msghdr mh;
+    size_t pre = c->in_len, total, pos = 0, took = 0, nf = 0, want = 0, sl0;
+    int last = 0;
+    ssize_t n;
+
+    if (c->dead || c->closing || atomic_load(&c->close_pending) != 0 ||
+        !srv_call_direct_plan(c, &f, DIRECT_FRAGS))
+        return 0;
+    f.hdrs = &hs[0][0];
+    sl0 = f.nfrag > 1 ? f.chunk : f.stub_len;
+    if (pre >= RPC_REQUEST_HDR_LEN + sl0 ||
+        (pre >= RPC_HDR_LEN &&
+         !srv_call_direct_hdr_ok(c, c->in, pre < RPC_REQUEST_HDR_LEN ?
+                                 RPC_HDR_LEN : RPC_REQUEST_HDR_LEN, sl0)))
+        return 0;
+    rpc_frag_copy(&f, 0, c->in, pre, 1);
+    c->in_len = 0;
+    total = pre;
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_iov = iov;
+    mh.msg_iovlen = (size_t)rpc_frag_iov(&f, total, iov, 2 * DIRECT_FRAGS);
+    for (size_t i = 0; i < mh.msg_iovlen; i++)
+        want += iov[i].iov_len;
+    do
+        n = recvmsg(fd, &mh, MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n > 0)
+        total += (size_t)n;
+    for (size_t j = 0; j < f.nfrag; j++) {
+        size_t sl = j + 1 < f.nfrag ? f.chunk : f.stub_len - j * f.chunk;
+
+        if (pos + RPC_REQUEST_HDR_LEN + sl > total ||
+            !srv_call_direct_hdr_ok(c, hs[j], RPC_REQUEST_HDR_LEN, sl))
+            break;
+        pos += RPC_REQUEST_HDR_LEN + sl;
+        took += sl;
+        nf++;
+        if (hs[j][3] & PFC_LAST_FRAG) {
+            last = 1;
+            break;
+        }
+    }
+    /* The rest back to the input buffer, in order. */
+    if (total > pos) {
+        if (in_reserve(c, total - pos > IN_MIN ? total - pos : IN_MIN) != 0) {
+            srv_io_close(c, 0);
+            return 2;
+        }
+        rpc_frag_copy(&f, pos, c->in, total - pos, 0);
+        c->in_len = total - pos;
+    }
+    srv_call_direct_took(c, nf, took, last);
+    if (c->dead)
+        return 2;
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+        /* EOF or error: as in read_cb. */
+        if (n < 0)
+            srv_log(RPCRT_LOG_INFO, "%s: %s", c->peer, strerror(errno));
+        srv_io_close(c, 0);
+        return 2;
+    }
+    /* Whole PDUs that came back (not as predicted) are handled now. */
+    if (c->in_len > 0 && frame(c, c->in, c->in_len) != 0)
+        return 2;
+    return n > 0 && (size_t)n == want ? 1 : 2;
+}
+
 static void
 read_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -952,7 +1035,13 @@ read_cb(evutil_socket_t fd, short what, void *arg)
         uint8_t stack[IN_STACK], *dst;
         size_t space;
         ssize_t n;
+        int d;
 
+        if (c->frag != NULL && (d = read_direct(c, fd)) != 0) {
+            if (d == 1)
+                continue;
+            break;
+        }
         if (in_target(c, stack, &dst, &space) != 0) {
             srv_io_close(c, 0);
             break;

@@ -812,3 +812,27 @@ rpc_frag_iov(const struct rpc_frag_out *o, size_t off, struct iovec *iov,
     }
     return n;
 }
+
+void
+rpc_frag_copy(const struct rpc_frag_out *o, size_t off, uint8_t *buf,
+              size_t n, int to_stream)
+{
+    while (n > 0) {
+        struct iovec iov[8];
+        int k = rpc_frag_iov(o, off, iov, 8);
+
+        if (k <= 0)
+            return;
+        for (int i = 0; i < k && n > 0; i++) {
+            size_t m = iov[i].iov_len < n ? iov[i].iov_len : n;
+
+            if (to_stream)
+                memcpy(iov[i].iov_base, buf, m);
+            else
+                memcpy(buf, iov[i].iov_base, m);
+            buf += m;
+            off += m;
+            n -= m;
+        }
+    }
+}

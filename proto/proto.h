@@ -343,6 +343,12 @@ struct rpc_frag_out {
  * empty ones); their number, 0 when off is at or past the end. */
 int rpc_frag_iov(const struct rpc_frag_out *o, size_t off, struct iovec *iov,
                  int max);
+/* Copies n bytes between buf and o's stream from offset off on: into
+ * the stream (its headers and stub, which must be writable) when
+ * to_stream, else out of it.  For reads in place: what arrived before
+ * goes in, what turned out not to be as laid out comes back out. */
+void rpc_frag_copy(const struct rpc_frag_out *o, size_t off, uint8_t *buf,
+                   size_t n, int to_stream);
 
 /* Bind time feature negotiation (MS-RPCE 3.3.1.5.3). */
 int rpc_btfn_match(const RPC_SYNTAX_IDENTIFIER *xfer, uint16_t *features);

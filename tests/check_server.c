@@ -1051,6 +1051,89 @@ START_TEST(test_echo_queued_answer)
 }
 END_TEST
 
+/* One fragment of a request, its header written in three pieces when
+ * split (so that it arrives cut inside the header). */
+static void
+send_frag(struct rc *c, uint32_t call_id, uint8_t flags, uint32_t hint,
+          const uint8_t *stub, size_t n, int split)
+{
+    struct rpc_pdu p;
+    struct ndr_cursor w;
+
+    rpc_pdu_init(&p, PTYPE_REQUEST, call_id);
+    p.hdr.pfc_flags = flags;
+    p.u.request.alloc_hint = hint;
+    p.u.request.opnum = OP_ECHO;
+    p.u.request.stub = stub;
+    p.u.request.stub_len = n;
+    ck_assert_int_eq(ndr_init_write(&w, 256, DREP_LE), 0);
+    ck_assert_int_eq(rpc_pdu_encode(&p, &w), 0);
+    if (split) {
+        rc_send(c, w.data, 10);
+        usleep(2000);
+        rc_send(c, w.data + 10, 10);
+        usleep(2000);
+        rc_send(c, w.data + 20, w.len - 20);
+    } else {
+        rc_send(c, w.data, w.len);
+    }
+    ndr_cursor_free(&w);
+}
+
+/* Large requests the server reads in place (their next fragments
+ * predicted from the ones before) but cut otherwise: alloc_hints that are
+ * the total (impacket's way), too high or too low, headers arriving in
+ * pieces; a fragment of another size midway; then one whose fragments
+ * switch to another call midway.  The first two are echoed byte for
+ * byte; the third gets the protocol-error fault for the call being
+ * reassembled. */
+START_TEST(test_request_irregular_fragments)
+{
+    const size_t n = 1u << 20;
+    size_t len, off;
+    uint8_t *s = echo_stub(n, &len, 5);
+    struct reply r;
+    struct msg m;
+    struct rc c;
+
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    for (int call = 0; call < 2; call++) {
+        unsigned i = 0;
+
+        for (off = 0; off < len; i++) {
+            size_t want = call == 1 && i == 20 ? 1000 : 5816;
+            size_t chunk = want < len - off ? want : len - off;
+            size_t rest = len - off;
+            uint32_t hint = (uint32_t)(call == 1 ? rest : i % 4 == 0 ? len :
+                                       i % 4 == 1 ? rest : i % 4 == 2 ?
+                                       rest + 50000 : rest / 2);
+            uint8_t flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
+                                      (off + chunk == len ? PFC_LAST_FRAG : 0));
+
+            send_frag(&c, (uint32_t)(40 + call), flags, hint, s + off, chunk,
+                      i % 41 == 7);
+            off += chunk;
+        }
+        ck_assert_int_eq(recv_reply(&c, (uint32_t)(40 + call), &r, 20000), 1);
+        check_echo(s, n, &r);
+        reply_free(&r);
+    }
+
+    /* Call 31 predicted well for 200 KB, then a fragment of call 32. */
+    for (off = 0; off < 200000; off += 5816)
+        send_frag(&c, 31, off == 0 ? PFC_FIRST_FRAG : 0, (uint32_t)(len - off),
+                  s + off, 5816, 0);
+    send_frag(&c, 32, 0, (uint32_t)(len - off), s + off, 5816, 0);
+    m = expect_fault(&c, 31, NCA_S_PROTO_ERROR);
+    msg_free(&m);
+    rc_expect_closed(&c, 10000);
+    rc_close(&c);
+    free(s);
+    assert_alive(_i);
+}
+END_TEST
+
 START_TEST(test_big_endian_request)
 {
     struct rc c;
@@ -3695,6 +3778,7 @@ server_suite(void)
     tcase_add_loop_test(tc, test_echo_sizes, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_echo_tiny_fragments, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_echo_queued_answer, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_request_irregular_fragments, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_big_endian_request, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_unknown_opnum_v8, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_unknown_context, T_TCP, T_LRPC + 1);
