@@ -531,6 +531,7 @@ direct_hdr_ok(const uint8_t *b, const struct clt_direct *d, size_t sl)
            h.ptype == PTYPE_RESPONSE &&
            (h.pfc_flags & ~PFC_LAST_FRAG) == 0 &&
            h.drep[0] == d->drep[0] && h.drep[1] == d->drep[1] &&
+           h.drep[2] == 0 && h.drep[3] == 0 &&
            h.frag_length == RPC_RESPONSE_HDR_LEN + sl &&
            h.auth_length == 0 && h.call_id == d->call_id;
 }
