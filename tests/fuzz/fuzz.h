@@ -34,6 +34,7 @@ int fuzz_tower_one(const uint8_t *data, size_t size);
 int fuzz_epm_one(const uint8_t *data, size_t size);
 int fuzz_mgmt_one(const uint8_t *data, size_t size);
 int fuzz_conn_one(const uint8_t *data, size_t size);
+int fuzz_reply_one(const uint8_t *data, size_t size);
 
 /* Upper bounds on input a target looks at.  They keep each run fast (the
  * decoders never see more than a PDU in one piece anyway) and are the
@@ -42,6 +43,9 @@ int fuzz_conn_one(const uint8_t *data, size_t size);
 #define FUZZ_NDR_MAX      8192
 #define FUZZ_STRBIND_MAX  4096
 #define FUZZ_TOWER_MAX    4096
+/* fuzz_reply: two control bytes and a reply stream; the seeds' largest is
+ * a 200 KiB reply in 5840-byte fragments. */
+#define FUZZ_REPLY_MAX    300000
 
 /* fuzz_ndr's program format (mkseeds writes seeds in it): byte 0 holds
  * the opcode count (bits 0-5) and the mode (NDR_PROG_WRITE, and with it

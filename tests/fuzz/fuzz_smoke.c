@@ -41,7 +41,7 @@ struct target {
     /* Target-aware touch-up applied to some mutants (may be NULL). */
     void (*fixup)(uint8_t *buf, size_t len, uint64_t rnd);
     /* Mutations are the run's number divided by this (0: 1): fuzz_conn
-     * makes a connection per input. */
+     * and fuzz_reply make a connection per input. */
     unsigned long divisor;
 };
 
@@ -370,6 +370,47 @@ fixup_conn(uint8_t *buf, size_t len, uint64_t r)
     }
 }
 
+/* Reply streams (after two control bytes): a random edit mostly lands in
+ * a stub, or breaks one fragment's framing, and the rest of the stream
+ * with it.  Most of the time make the broken fragment's frag_length
+ * reach the next thing that looks like a header (so the fragments after
+ * it still frame), and now and then poke a header field of a random
+ * fragment instead -- flags, drep, lengths, alloc_hint -- which edits at
+ * random offsets of a 200 KiB stream rarely reach. */
+static void
+fixup_reply(uint8_t *buf, size_t len, uint64_t r)
+{
+    size_t off = 2, starts[64], n = 0;
+
+    if (r % 4 == 0 || len < 2)
+        return;
+    while (off + RPC_HDR_LEN <= len) {
+        uint16_t fl;
+        if (rpc_peek_frag_length(buf + off, len - off, &fl) != 0 ||
+            fl < RPC_HDR_LEN || fl > len - off) {
+            size_t next = off + RPC_HDR_LEN;
+            while (next + 3 <= len && !(buf[next] == 5 && buf[next + 1] <= 1 &&
+                                        (buf[next + 2] == PTYPE_RESPONSE ||
+                                         buf[next + 2] == PTYPE_FAULT)))
+                next++;
+            if (next + 3 > len)
+                next = len;
+            if (next - off > 0xffff)
+                next = off + 0xffff;
+            fixup_pdu(buf + off, next - off, 1);
+            return;
+        }
+        if (n < sizeof(starts) / sizeof(starts[0]))
+            starts[n++] = off;
+        off += fl;
+    }
+    if (n > 0 && (r >> 8) % 3 == 0) {
+        size_t at = starts[(r >> 16) % n] + (size_t)((r >> 24) % RPC_RESPONSE_HDR_LEN);
+        if (at < len)
+            buf[at] = (uint8_t)(r >> 32);
+    }
+}
+
 static int
 run_target(const struct target *t, const char *corpus_root,
            unsigned long iters)
@@ -428,6 +469,9 @@ static const struct target targets[] = {
     {"mgmt", fuzz_mgmt_one, 4096, NULL, 0},
     /* A stream of PDUs; fixup_conn keeps the first one's length right. */
     {"conn", fuzz_conn_one, 8192, fixup_conn, 20},
+    /* A call per input, replies up to 200 KiB; fixup_reply keeps the
+     * fragments framed. */
+    {"reply", fuzz_reply_one, FUZZ_REPLY_MAX, fixup_reply, 20},
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 

@@ -3,8 +3,8 @@
  *
  *   mkseeds VECTORS.txt OUTDIR
  *
- * creates OUTDIR/{pdu,ndr,strbind,tower}/ and fills them.  The seeds are
- * committed under tests/fuzz/corpus/ (make fuzz-seeds regenerates them);
+ * creates OUTDIR/{pdu,ndr,strbind,tower,mgmt,conn,reply}/ and fills
+ * them.  The seeds are committed under tests/fuzz/corpus/ (make fuzz-seeds regenerates them);
  * this program is how they were made, so that a change to the codec can
  * be followed by new seeds rather than by hand-edited binaries.
  *
@@ -12,7 +12,8 @@
  * connection-oriented type in both byte orders, with and without an auth
  * trailer where C706/MS-RPCE allow one.  Tower seeds: the towers inside
  * the EPM vectors and one encoding per protocol.  NDR seeds: programs in
- * fuzz_ndr's format.  String-binding seeds: a list below.
+ * fuzz_ndr's format.  String-binding seeds: a list below.  Reply seeds
+ * (fuzz_reply): responses of up to 200 KiB, regular and not.
  *
  * Output is deterministic: no time, no random numbers.
  */
@@ -980,6 +981,199 @@ conn_seeds(const char *vectors_txt)
     ndr_cursor_free(&w);
 }
 
+/* ---- replies for the client ----------------------------------------------
+ * fuzz_reply's input: two control bytes (see fuzz_reply.c), then what the
+ * fake server answers a call with.  Large replies in 5840-byte fragments
+ * whose alloc_hint announces the stub bytes still to come, as servers
+ * send them, reach the client's reads in place; the others cut, lie or
+ * stop where a server might. */
+
+#define REPLY_CTL_TCP        0x04
+#define REPLY_CTL_PATCH_ZERO 0x08
+#define REPLY_CHUNK_LOCKSTEP 0x80
+
+static uint8_t *reply_stub;
+
+/* Appends a response fragment of n stub bytes from off. */
+static void
+put_response(struct ndr_cursor *w, uint32_t call_id, size_t off, size_t n,
+             uint32_t hint, uint8_t flags, uint8_t drep0)
+{
+    struct rpc_pdu p;
+
+    rpc_pdu_init(&p, PTYPE_RESPONSE, call_id);
+    p.hdr.drep[0] = drep0;
+    p.hdr.pfc_flags = flags;
+    p.u.response.alloc_hint = hint;
+    p.u.response.stub = reply_stub + off;
+    p.u.response.stub_len = n;
+    put_pdu(w, &p);
+}
+
+/* A reply of len stub bytes in fragments of frag bytes (the PDU), the
+ * alloc_hints as hint_mode says: 0 the truth, 1 none, 2 the first says
+ * 16 MiB, 3 half the truth. */
+static void
+put_reply(struct ndr_cursor *w, size_t len, size_t frag, int hint_mode,
+          uint8_t drep0)
+{
+    size_t off = 0, max = frag - RPC_RESPONSE_HDR_LEN;
+
+    do {
+        size_t n = len - off < max ? len - off : max;
+        uint32_t hint = (uint32_t)(len - off);
+
+        hint = hint_mode == 1 ? 0 : hint_mode == 2 && off == 0 ? 16u << 20 :
+               hint_mode == 3 ? hint / 2 : hint;
+        put_response(w, 0, off, n, hint,
+                     (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
+                               (off + n == len ? PFC_LAST_FRAG : 0)),
+                     drep0);
+        off += n;
+    } while (off < len);
+}
+
+static void
+reply_seed(const char *name, uint8_t ctl0, uint8_t ctl1,
+           const struct ndr_cursor *w)
+{
+    uint8_t *buf = malloc(w->len + 2);
+
+    if (buf == NULL) {
+        failures++;
+        return;
+    }
+    buf[0] = ctl0;
+    buf[1] = ctl1;
+    memcpy(buf + 2, w->data, w->len);
+    write_seed("reply", name, buf, w->len + 2);
+    free(buf);
+}
+
+static void
+reply_seeds(void)
+{
+    static const struct {
+        const char *name;
+        size_t len, frag;
+        int hint_mode;
+        uint8_t drep0, ctl0, ctl1;
+    } plain[] = {
+        {"one_1k", 1024, 5840, 0, DREP_LE, 0, 0},
+        {"empty", 0, 5840, 0, DREP_LE, 0, 0},
+        {"frags_64k", 64 * 1024, 5840, 0, DREP_LE, 0, 0},
+        {"frags_200k", 200 * 1024, 5840, 0, DREP_LE, 0, 0},
+        {"frags_200k_tcp", 200 * 1024, 5840, 0, DREP_LE, REPLY_CTL_TCP, 0},
+        /* Writes of 1018 bytes, and in lockstep (headers split). */
+        {"frags_64k_pieces", 64 * 1024, 5840, 0, DREP_LE, 0, 34},
+        {"frags_64k_lockstep", 64 * 1024, 5840, 0, DREP_LE, 0,
+         REPLY_CHUNK_LOCKSTEP | 34},
+        {"frags_64k_be", 64 * 1024, 5840, 0, DREP_BE, REPLY_CTL_TCP, 0},
+        /* The bind_ack offers 65535: fragments of 65000 bytes. */
+        {"big_frags_150k", 150 * 1024, 65000, 0, DREP_LE, 1, 0},
+        {"hint_none_100k", 100 * 1024, 5840, 1, DREP_LE, 0, 0},
+        {"hint_16m_100k", 100 * 1024, 5840, 2, DREP_LE, 0, 0},
+        {"hint_half_100k", 100 * 1024, 5840, 3, DREP_LE, REPLY_CTL_TCP, 0},
+    };
+    struct ndr_cursor w;
+    struct rpc_pdu p;
+
+    if ((reply_stub = malloc(256 * 1024)) == NULL)
+        exit(EXIT_FAILURE);
+    for (size_t i = 0; i < 256 * 1024; i++)
+        reply_stub[i] = (uint8_t)(i * 31 + 7 + (i >> 13));
+
+    for (size_t k = 0; k < sizeof(plain) / sizeof(plain[0]); k++) {
+        if (ndr_init_write(&w, plain[k].len + 4096, DREP_LE) != 0)
+            exit(EXIT_FAILURE);
+        put_reply(&w, plain[k].len, plain[k].frag, plain[k].hint_mode,
+                  plain[k].drep0);
+        reply_seed(plain[k].name, plain[k].ctl0, plain[k].ctl1, &w);
+        ndr_cursor_free(&w);
+    }
+
+    /* Fragments 5-7 of frags_64k with drep byte 2 set, which
+     * rpc_pdu_verify refuses: the in-place reads must refuse them too
+     * (they did not, once). */
+    if (ndr_init_write(&w, 64 * 1024 + 4096, DREP_LE) != 0)
+        exit(EXIT_FAILURE);
+    put_reply(&w, 64 * 1024, 5840, 0, DREP_LE);
+    for (size_t j = 5; j <= 7 && j * 5840 + 6 < w.len; j++)
+        w.data[j * 5840 + 6] = 1;
+    reply_seed("regress_drep23_in_place", 0, 0, &w);
+    ndr_cursor_free(&w);
+
+    /* Irregular fragments (sizes the client cannot predict, alloc_hints
+     * too high, too low, none), some stub sizes not a multiple of 8. */
+    {
+        static const size_t sizes[] = {5816, 5816, 1000, 5816, 8, 5816, 5816,
+                                       4000, 1, 5816, 5816, 5816, 3333, 5816};
+        static const int lie[] = {0, 1, 0, 2, 0, 3, 0, 0, 1, 0, 0, 2, 0, 0};
+        size_t len = 100 * 1024, off = 0;
+
+        if (ndr_init_write(&w, len + 4096, DREP_LE) != 0)
+            exit(EXIT_FAILURE);
+        for (unsigned i = 0; off < len; i++) {
+            size_t n = sizes[i % 14];
+            uint32_t hint;
+
+            if (n > len - off)
+                n = len - off;
+            hint = (uint32_t)(len - off);
+            hint = lie[i % 14] == 1 ? hint + 100000 : lie[i % 14] == 2 ? hint / 2 :
+                   lie[i % 14] == 3 ? 0 : hint;
+            put_response(&w, 0, off, n, hint,
+                         (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
+                                   (off + n == len ? PFC_LAST_FRAG : 0)),
+                         DREP_LE);
+            off += n;
+        }
+        reply_seed("irregular_100k", 0, 0, &w);
+        reply_seed("irregular_100k_tcp_pieces", REPLY_CTL_TCP, 40, &w);
+        ndr_cursor_free(&w);
+    }
+
+    /* 40 KiB of a 64 KiB reply, then a fault (nca_s_op_rng_error). */
+    if (ndr_init_write(&w, 64 * 1024, DREP_LE) != 0)
+        exit(EXIT_FAILURE);
+    for (size_t off = 0; off < 40 * 1024; off += 5816)
+        put_response(&w, 0, off, 5816, (uint32_t)(64 * 1024 - off),
+                     off == 0 ? PFC_FIRST_FRAG : 0, DREP_LE);
+    rpc_pdu_init(&p, PTYPE_FAULT, 0);
+    p.u.fault.alloc_hint = 32;
+    p.u.fault.status = NCA_S_OP_RNG_ERROR;
+    p.u.fault.stub = reply_stub;
+    p.u.fault.stub_len = 4;
+    put_pdu(&w, &p);
+    reply_seed("fault_midway", 0, 0, &w);
+    ndr_cursor_free(&w);
+
+    /* Only call_id 0 is patched: a late reply of another call (7), a
+     * shutdown, then the reply, the first fragment in two pieces. */
+    if (ndr_init_write(&w, 80 * 1024, DREP_LE) != 0)
+        exit(EXIT_FAILURE);
+    put_response(&w, 7, 0, 64, 64, PFC_FIRST_FRAG | PFC_LAST_FRAG, DREP_LE);
+    rpc_pdu_init(&p, PTYPE_SHUTDOWN, 0);
+    put_pdu(&w, &p);
+    put_reply(&w, 40 * 1024, 5840, 0, DREP_LE);
+    reply_seed("stale_shutdown", REPLY_CTL_PATCH_ZERO, 0, &w);
+    ndr_cursor_free(&w);
+
+    /* A response with an auth trailer (its padding is not stub). */
+    if (ndr_init_write(&w, 256, DREP_LE) != 0)
+        exit(EXIT_FAILURE);
+    rpc_pdu_init(&p, PTYPE_RESPONSE, 0);
+    p.u.response.alloc_hint = 20;
+    p.u.response.stub = reply_stub;
+    p.u.response.stub_len = 20;
+    set_auth(&p, 1, call_pad(20));
+    put_pdu(&w, &p);
+    reply_seed("auth_trailer", 0, 0, &w);
+    ndr_cursor_free(&w);
+
+    free(reply_stub);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1003,7 +1197,9 @@ main(int argc, char **argv)
     make_dir("tower");
     make_dir("mgmt");
     make_dir("conn");
+    make_dir("reply");
     mgmt_seeds();
+    reply_seeds();
     conn_seeds(argv[1]);
     pdu_seeds(v, nv);
     tower_seeds(v, nv);
