@@ -585,21 +585,29 @@ out:
     return NULL;
 }
 
-START_TEST(test_tiny_fragments_from_peer)
+/* Starts the fake peer on a loopback port of its own; a binding to it. */
+static RPC_BINDING_HANDLE
+fake_start(struct fake *f, pthread_t *t)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t sl = sizeof(sa);
-    struct fake f = {.frag = 64};
-    pthread_t t;
     char sb[64];
 
-    f.lfd = socket(AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_eq(bind(f.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    ck_assert_int_eq(listen(f.lfd, 4), 0);
-    ck_assert_int_eq(getsockname(f.lfd, (struct sockaddr *)&sa, &sl), 0);
+    f->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_eq(bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(listen(f->lfd, 4), 0);
+    ck_assert_int_eq(getsockname(f->lfd, (struct sockaddr *)&sa, &sl), 0);
     snprintf(sb, sizeof(sb), "ncacn_ip_tcp:127.0.0.1[%u]", ntohs(sa.sin_port));
-    ck_assert_int_eq(pthread_create(&t, NULL, fake_server, &f), 0);
-    RPC_BINDING_HANDLE h = bind_to(sb);
+    ck_assert_int_eq(pthread_create(t, NULL, fake_server, f), 0);
+    return bind_to(sb);
+}
+
+START_TEST(test_tiny_fragments_from_peer)
+{
+    struct fake f = {.frag = 64};
+    pthread_t t;
+    RPC_BINDING_HANDLE h = fake_start(&f, &t);
+
     echo_check(h, 1000, 9);
     pthread_join(t, NULL);
     ck_assert(f.ok);
@@ -617,21 +625,11 @@ START_TEST(test_irregular_fragments_from_peer)
     static const int shapes[] = {FAKE_PLAIN, FAKE_IRREGULAR, FAKE_FAULT_MIDWAY};
 
     for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
-        struct sockaddr_in sa = {.sin_family = AF_INET,
-                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        socklen_t sl = sizeof(sa);
         struct fake f = {.frag = 5840, .shape = shapes[k]};
         const uint32_t n = 1u << 20;
         pthread_t t;
-        char sb[64];
+        RPC_BINDING_HANDLE h = fake_start(&f, &t);
 
-        f.lfd = socket(AF_INET, SOCK_STREAM, 0);
-        ck_assert_int_eq(bind(f.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        ck_assert_int_eq(listen(f.lfd, 4), 0);
-        ck_assert_int_eq(getsockname(f.lfd, (struct sockaddr *)&sa, &sl), 0);
-        snprintf(sb, sizeof(sb), "ncacn_ip_tcp:127.0.0.1[%u]", ntohs(sa.sin_port));
-        ck_assert_int_eq(pthread_create(&t, NULL, fake_server, &f), 0);
-        RPC_BINDING_HANDLE h = bind_to(sb);
         if (shapes[k] == FAKE_FAULT_MIDWAY) {
             uint8_t *in = calloc(1, n), *out = malloc(n);
             int32_t ret;

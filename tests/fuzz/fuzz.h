@@ -10,10 +10,12 @@
 #ifndef RPCRT_TESTS_FUZZ_H
 #define RPCRT_TESTS_FUZZ_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include "proto/proto.h"
 
@@ -35,6 +37,22 @@ int fuzz_epm_one(const uint8_t *data, size_t size);
 int fuzz_mgmt_one(const uint8_t *data, size_t size);
 int fuzz_conn_one(const uint8_t *data, size_t size);
 int fuzz_reply_one(const uint8_t *data, size_t size);
+
+/* fuzz_conn and fuzz_reply: reads and drops what is there on fd; 0 at
+ * EOF or a reset, 1 otherwise. */
+static inline int
+fuzz_drain(int fd)
+{
+    uint8_t buf[16384];
+
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+        if (n > 0 || (n < 0 && errno == EINTR))
+            continue;
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+}
 
 /* Upper bounds on input a target looks at.  They keep each run fast (the
  * decoders never see more than a PDU in one piece anyway) and are the

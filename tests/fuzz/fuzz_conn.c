@@ -192,24 +192,6 @@ now_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Reads and drops what is there; 0 at EOF or a reset, 1 otherwise. */
-static int
-drain(int fd)
-{
-    uint8_t buf[16384];
-
-    for (;;) {
-        ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-        if (n > 0)
-            continue;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return 1;
-        return 0;
-    }
-}
-
 int
 FUZZ_ENTRY(conn)(const uint8_t *data, size_t size)
 {
@@ -243,7 +225,7 @@ FUZZ_ENTRY(conn)(const uint8_t *data, size_t size)
         if (poll(&pfd, 1, 1000) <= 0)
             continue;
         if ((pfd.revents & POLLIN) && open_read)
-            open_read = drain(fd);
+            open_read = fuzz_drain(fd);
         if (!(pfd.revents & POLLOUT))
             continue;
         w = send(fd, data + off, n, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -261,7 +243,7 @@ FUZZ_ENTRY(conn)(const uint8_t *data, size_t size)
 
             if (poll(&pfd, 1, LINGER_QUIET_MS) <= 0)
                 break;
-            open_read = drain(fd);
+            open_read = fuzz_drain(fd);
         }
     }
     (void)shutdown(fd, SHUT_WR);
@@ -273,7 +255,7 @@ FUZZ_ENTRY(conn)(const uint8_t *data, size_t size)
         if (left <= 0)
             fuzz_fail(__FILE__, __LINE__, "the server did not close the connection");
         if (poll(&pfd, 1, left) > 0)
-            open_read = drain(fd);
+            open_read = fuzz_drain(fd);
     }
     close(fd);
 

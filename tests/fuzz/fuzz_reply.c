@@ -261,25 +261,6 @@ make_stream(struct job *j, uint32_t call_id)
     j->call_id = call_id;
 }
 
-/* Reads and drops what the client sends; 0 at its EOF (or a reset). */
-static int
-drain(int fd)
-{
-    uint8_t buf[4096];
-
-    for (;;) {
-        ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-
-        if (n > 0)
-            continue;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return 1;
-        return 0;
-    }
-}
-
 /* Waits until the client has read everything written (unix sockets:
  * SIOCOUTQ counts what the peer has not read yet), for a while. */
 static void
@@ -363,7 +344,7 @@ serve(struct job *j)
         size_t n = j->stream_len - off < chunk ? j->stream_len - off : chunk;
 
         if (open_read)
-            open_read = drain(fd);
+            open_read = fuzz_drain(fd);
         if (write_all(fd, j->stream + off, n, deadline) != 0)
             break;              /* the client closed: fine */
         off += n;
@@ -375,7 +356,7 @@ serve(struct job *j)
     while (open_read) {
         if (wait_for(fd, POLLIN, deadline) == 0)
             fuzz_fail(__FILE__, __LINE__, "the client's call did not end");
-        open_read = drain(fd);
+        open_read = fuzz_drain(fd);
     }
     close(fd);
 }
