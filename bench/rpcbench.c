@@ -7,7 +7,7 @@
  *
  *   rpcbench [--quick] [--duration S] [--results FILE] [--peers DIR]
  *            [--server PATH] [--idle N] [--idle-peers N] [--only LIST]
- *            [--no-cost]
+ *            [--no-cost] [--compare PATH]
  *
  * Run it from the top of a build tree (make bench does).  Peers ("the
  * columns"):
@@ -19,6 +19,12 @@
  *                         payload each way), TCP and a unix socket
  *   tirpc, grpc           ONC RPC (libtirpc) and gRPC over TCP, built by
  *                         bench/build-peers, their client side dlopen()ed
+ *   cmp-tcp, cmp-lrpc     with --compare PATH only: a second server of
+ *                         ours (another build's, or one run with other
+ *                         settings), measured in the same interleaved
+ *                         rounds of workloads 1-3 as ours, for before/after
+ *                         figures of a server-side change; the ratios and
+ *                         targets stay those of --server
  *
  * Workloads (--only takes their numbers, e.g. --only 1,4):
  *   1 null call latency on one connection, p50/p99
@@ -82,7 +88,8 @@ static struct {
     const char *server;
     char only[16];           /* workload numbers to run; "" all */
     int cost;
-} opt = {0, 60, 10000, 2000, NULL, "bench/peers", "bench/rpcbench-server", "", 1};
+    const char *compare;     /* a second server of ours (cmp-*), or NULL */
+} opt = {0, 60, 10000, 2000, NULL, "bench/peers", "bench/rpcbench-server", "", 1, NULL};
 
 static int
 want(int w)
@@ -507,7 +514,8 @@ static const struct bench_peer ours_peer = {
     BENCH_PEER_ABI, "ours", ours_connect, ours_call, ours_close,
 };
 
-enum kind { K_OURS_TCP, K_OURS_LRPC, K_FLOOR_TCP, K_FLOOR_UNIX, K_TIRPC, K_GRPC };
+enum kind { K_OURS_TCP, K_OURS_LRPC, K_FLOOR_TCP, K_FLOOR_UNIX, K_TIRPC, K_GRPC,
+            K_CMP_TCP, K_CMP_LRPC };
 
 struct backend {
     const char *name;
@@ -574,29 +582,37 @@ start_backends(void)
     char path[512], why[600];
     struct server *s;
 
-    /* ours */
-    {
+    /* ours, and the server to compare with it */
+    for (int cmp = 0; cmp < 2; cmp++) {
+        const char *srvpath = cmp ? opt.compare : opt.server;
         char maxc[32];
-        const char *argv[] = {opt.server,
+        const char *argv[] = {srvpath,
                         "--listen", "ncacn_ip_tcp:127.0.0.1[0]",
-                        "--listen", "ncalrpc:[rpcbench]",
+                        "--listen", cmp ? "ncalrpc:[rpcbench-cmp]" : "ncalrpc:[rpcbench]",
                         "--max-connections", maxc, NULL};
 
+        if (srvpath == NULL)
+            continue;
         snprintf(maxc, sizeof(maxc), "%d", opt.idle + 1000);
         /* rpctest-server (--server examples/rpctest-server) has no
          * --max-connections: its limit stays the runtime's default. */
-        if (strstr(opt.server, "rpcbench-server") == NULL)
+        if (strstr(srvpath, "rpcbench-server") == NULL)
             argv[5] = NULL;
-        s = start_server("ours", argv, NULL, 2);
+        s = start_server(cmp ? "compare" : "ours", argv, NULL, 2);
         for (int t = 0; t < 2; t++) {
             struct backend *b = &be[nb++];
 
-            b->name = t == 0 ? "ours-tcp" : "ours-lrpc";
-            b->kind = t == 0 ? K_OURS_TCP : K_OURS_LRPC;
+            if (cmp) {
+                b->name = t == 0 ? "cmp-tcp" : "cmp-lrpc";
+                b->kind = t == 0 ? K_CMP_TCP : K_CMP_LRPC;
+            } else {
+                b->name = t == 0 ? "ours-tcp" : "ours-lrpc";
+                b->kind = t == 0 ? K_OURS_TCP : K_OURS_LRPC;
+            }
             b->ops = &ours_peer;
             b->srv = s;
             if (s == NULL) {
-                snprintf(b->why, sizeof(b->why), "%s did not start", opt.server);
+                snprintf(b->why, sizeof(b->why), "%s did not start", srvpath);
                 continue;
             }
             for (int i = 0; i < s->nlines; i++)
@@ -2179,6 +2195,35 @@ print_tables(void)
     if (want(5))
         RAT("RSS per idle connection", R.idle_rss);
 
+    if (opt.compare != NULL && (want(1) || want(2) || want(3))) {
+        struct backend *ct = find_be(K_CMP_TCP), *cl = find_be(K_CMP_LRPC);
+        int ict = ct ? (int)(ct - be) : -1, icl = cl ? (int)(cl - be) : -1;
+
+        out("\n== compare (--compare %s against --server %s) ==\n", opt.compare, opt.server);
+        out("  %-34s %11s %11s\n", "", "tcp", "lrpc");
+#define CMPR(label, arr)                                                 \
+    do {                                                                 \
+        out("  %-34s", label);                                           \
+        cell(ratio(AT(arr, ict), AT(arr, iot)), 2, "x");                \
+        cell(ratio(AT(arr, icl), AT(arr, iol)), 2, "x");                \
+        out("\n");                                                       \
+    } while (0)
+        if (want(1)) {
+            CMPR("null call p50 (cmp / ours)", R.null_p50);
+            CMPR("null call p99 (cmp / ours)", R.null_p99);
+        }
+        if (want(2)) {
+            CMPR("calls/s, 1 thread (cmp / ours)", R.cps[0]);
+            CMPR("calls/s, 4 threads (cmp / ours)", R.cps[1]);
+            CMPR("calls/s, 16 threads (cmp / ours)", R.cps[2]);
+        }
+        if (want(3)) {
+            CMPR("Echo 64 KiB (cmp / ours)", R.echo_mibs[0]);
+            CMPR("Echo 1 MiB (cmp / ours)", R.echo_mibs[1]);
+        }
+#undef CMPR
+    }
+
     if (want(4)) {
         out("\n== cancellation (ours; WaitForCancel polls RpcServerTestCancel, napping <= 1 ms) ==\n");
         out("  %-58s %14s %14s\n", "", "ncacn_ip_tcp", "ncalrpc");
@@ -2513,6 +2558,7 @@ usage(FILE *f)
         "usage: rpcbench [--quick] [--duration S] [--idle N] [--idle-peers N]\n"
         "                [--results FILE]\n"
         "                [--peers DIR] [--server PATH] [--only 1234567] [--no-cost]\n"
+        "                [--compare PATH]\n"
         "  --quick          fewer rounds and a 10 s sustained run (about 1.5 min)\n"
         "  --duration S     sustained-load seconds (default 60; --quick: 10)\n"
         "  --idle N         idle connections to ours in workload 5 (default 10000)\n"
@@ -2524,6 +2570,9 @@ usage(FILE *f)
         "  --only LIST      only these workloads, e.g. 14 (1 latency, 2 calls/s,\n"
         "                   3 echo, 4 cancel, 5 idle, 6 sustained, 7 cost)\n"
         "  --no-cost        skip workload 7\n"
+        "  --compare PATH   also measure PATH, a second server of ours (columns\n"
+        "                   cmp-tcp, cmp-lrpc), in workloads 1-3's rounds, and\n"
+        "                   print its ratios to --server (before/after figures)\n"
         "Run from the top of a build tree (make bench does).\n");
 }
 
@@ -2585,6 +2634,9 @@ main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--server") == 0 && v) {
             opt.server = v;
+            i++;
+        } else if (strcmp(a, "--compare") == 0 && v) {
+            opt.compare = v;
             i++;
         } else if (strcmp(a, "--only") == 0 && v) {
             snprintf(opt.only, sizeof(opt.only), "%s", v);
