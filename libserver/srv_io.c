@@ -1098,24 +1098,29 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- staying on a connection -------------------------------------------- */
 
-/* A thread that has just answered a call over ncacn_ip_tcp may "stay" on
- * its connection: take it off the event loop and wait for the client's
- * next request in a blocking recv (SO_RCVTIMEO: RPCRT_OPT_CONN_STAY_US),
- * run it, answer it, and wait again, until the client falls silent for
- * that long.  A client making call after call is then served as a
- * thread-per-connection server serves it: one recv and one send a call,
- * no epoll_wait, no wake-up of the loop's thread, and the wake-ups go
- * between the same two threads each time, which the scheduler keeps on
- * one CPU or a pair.  Measured (2-core VM, five alternated runs each,
- * medians): null calls/s with 1, 4 and 16 client threads +12 %, +54 %
- * and +30 %; the server's system calls a call 3.07 -> 2.07.  Over
- * ncalrpc a blocking read is woken each time the client reads an answer
- * (the unix socket's write space), which cost one client 12 %: those
- * connections stay with the loop.  So do connections that share their
- * association group with others: asynchronous calls in flight from one
- * thread (one binding, a connection each) came in bursts that the loop
- * serves in batches, one wake-up for many calls, and staying on their
- * connections cost asyncbench a third of its calls/s at 16 in flight.
+/* A thread that has just answered a call (ncacn_ip_tcp or ncalrpc) may
+ * "stay" on its connection: take it off the event loop and wait for the
+ * client's next request in a blocking recv (SO_RCVTIMEO:
+ * RPCRT_OPT_CONN_STAY_US), run it, answer it, and wait again, until the
+ * client falls silent for that long.  A client making call after call is
+ * then served as a thread-per-connection server serves it: one recv and
+ * one send a call, no epoll_wait, no wake-up of the loop's thread, and
+ * the wake-ups go between the same two threads each time, which the
+ * scheduler keeps on one CPU or a pair.  Measured over ncacn_ip_tcp
+ * (2-core VM, five alternated runs each, medians): null calls/s with 1, 4
+ * and 16 client threads +12 %, +54 % and +30 %; the server's system calls
+ * a call 3.07 -> 2.07.  Over ncalrpc a blocking read is also woken each
+ * time the client reads an answer (the unix socket's write space); on an
+ * older kernel that cost one client 12 % and ncalrpc stayed with the
+ * loop, but on Linux 6.18, where the benchmark runs now, staying gave
+ * ncalrpc null calls/s +13-19 %, +34-49 % and +17-26 % with 1, 4 and 16
+ * threads, with the same p50 or a lower one (rpcbench --compare: both
+ * servers in the same rounds, two runs).  Connections that share their
+ * association group with others stay with the loop: asynchronous calls
+ * in flight from one thread (one binding, a connection each) come in
+ * bursts that the loop serves in batches, one wake-up for many calls, and
+ * staying on their connections cost asyncbench a third of its calls/s at
+ * 16 in flight.
  *
  * Only the requests of a connection are the staying thread's: anything
  * else it reads (co_cancel, orphaned, alter_context, a malformed PDU) goes
@@ -1138,7 +1143,8 @@ int
 srv_io_stay_eligible_locked(const struct srv_conn *c)
 {
     return srv.opt.stay_us != 0 && srv.nstays < STAY_MAX && !srv.stay_recall &&
-           c->ep->protseq == RPC_PROTSEQ_NCACN_IP_TCP && !c->conc_mpx &&
+           (c->ep->protseq == RPC_PROTSEQ_NCACN_IP_TCP ||
+            c->ep->protseq == RPC_PROTSEQ_NCALRPC) && !c->conc_mpx &&
            !c->dead && !c->closing && !c->reading_paused && c->in_len == 0 &&
            c->frag == NULL && c->rev != NULL &&
            /* Alone in its association group: a client calling over

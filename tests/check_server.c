@@ -194,6 +194,20 @@ rc_send_pdu(struct rc *c, struct rpc_pdu *p)
     ndr_cursor_free(&w);
 }
 
+/* Like rc_send_pdu, but the peer closing is not a failure: 0 when sent. */
+static int
+rc_try_send_pdu(struct rc *c, struct rpc_pdu *p)
+{
+    struct ndr_cursor w;
+    int r;
+
+    ck_assert_int_eq(ndr_init_write(&w, 256, DREP_LE), 0);
+    ck_assert_int_eq(rpc_pdu_encode(p, &w), 0);
+    r = rc_try_send(c, w.data, w.len);
+    ndr_cursor_free(&w);
+    return r;
+}
+
 /* A received PDU: raw bytes (owned) and the parsed view of them. */
 struct msg {
     uint8_t *raw;
@@ -2967,7 +2981,7 @@ END_TEST
 /* ---- staying on a connection (RPCRT_OPT_CONN_STAY_US) ------------------ */
 
 /* A stay of 1 s: after the warm-up calls the thread that answered them
- * waits on the connection for its next request (ncacn_ip_tcp only).  The
+ * waits on the connection for its next request.  The
  * first fixture also sets the watcher's tick to 60 s, so that only the
  * routine's own cancel test gives the connection back to the loop. */
 static void
@@ -3578,7 +3592,10 @@ START_TEST(test_limit_max_connections)
     rc_expect_closed(&c[20], 10000);
     rc_close(&c[20]);
     bystander_check(&c[0], 2);      /* closes it: room for one */
-    /* Room again once the server has seen c[0] go. */
+    /* Room again once the server has seen c[0] go (until then it closes
+     * new connections at once: over ncalrpc the bind's send may then
+     * fail with EPIPE; a thread staying on c[0] gives it back to the loop
+     * first, which takes a moment). */
     for (int i = 0;; i++) {
         RPC_SYNTAX_IDENTIFIER ndr;
         struct rpc_ctx_elem ctx;
@@ -3590,8 +3607,7 @@ START_TEST(test_limit_max_connections)
         ck_assert_int_lt(i, 250);
         rc_open(&d, _i);
         bind_pdu(&p, &ctx, &ndr);
-        rc_send_pdu(&d, &p);
-        r = rc_recv(&d, &m, 10000);
+        r = rc_try_send_pdu(&d, &p) == 0 ? rc_recv(&d, &m, 10000) : 0;
         rc_close(&d);
         if (r == 1) {
             ck_assert_uint_eq(m.p.hdr.ptype, PTYPE_BIND_ACK);
@@ -3827,24 +3843,27 @@ server_suite(void)
     tc = tcase_create("stay_grace");
     tcase_add_checked_fixture(tc, setup_stay_long_grace, teardown_server);
     tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, test_stay_cancel_test_leaves, T_TCP, T_TCP + 1);
+    tcase_add_loop_test(tc, test_stay_cancel_test_leaves, T_TCP, T_LRPC + 1);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("stay_few_threads");
     tcase_add_checked_fixture(tc, setup_stay_few_threads, teardown_server);
     tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, test_stay_yields_to_queued_call, T_TCP, T_TCP + 1);
+    tcase_add_loop_test(tc, test_stay_yields_to_queued_call, T_TCP, T_LRPC + 1);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("stay");
     tcase_add_checked_fixture(tc, setup_stay, teardown_server);
     tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, test_stay_watcher_reads_cancel, T_TCP, T_TCP + 1);
-    tcase_add_loop_test(tc, test_stay_alter_context, T_TCP, T_TCP + 1);
-    tcase_add_loop_test(tc, test_stay_malformed_request, T_TCP, T_TCP + 1);
-    tcase_add_loop_test(tc, test_stay_clients_in_step, T_TCP, T_TCP + 1);
-    tcase_add_loop_test(tc, test_stay_fragments, T_TCP, T_TCP + 1);
-    tcase_add_loop_test(tc, test_stay_at_shutdown, T_TCP, T_TCP + 1);
+    tcase_add_loop_test(tc, test_stay_watcher_reads_cancel, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_stay_alter_context, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_stay_malformed_request, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_stay_clients_in_step, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_stay_fragments, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_stay_at_shutdown, T_TCP, T_LRPC + 1);
+    /* The second call's fragments, read by the thread staying on the
+     * connection after the first call's answer. */
+    tcase_add_loop_test(tc, test_request_irregular_fragments, T_TCP, T_LRPC + 1);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("slow");

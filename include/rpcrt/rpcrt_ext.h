@@ -86,9 +86,10 @@ enum {
      * routine delays other clients less; longer: fewer wake-ups of the
      * watching thread (one per period while calls keep coming). */
     RPCRT_OPT_INLINE_GRACE_US = 9,
-    /* Microseconds a thread that answered a call over ncacn_ip_tcp stays
-     * on that connection, waiting in a blocking read for the client's next
-     * request, before it gives the connection back to the event loop
+    /* Microseconds a thread that answered a call over ncacn_ip_tcp or
+     * ncalrpc stays on that connection, waiting in a blocking read for
+     * the client's next request, before it gives the connection back to
+     * the event loop
      * (default 1000; the kernel rounds it up to its clock tick; 0: threads
      * never stay).  A client making call after call is then served like a
      * thread-per-connection server's: no event-loop wake-up, no hand-off,
