@@ -2179,19 +2179,21 @@ print_tables(void)
         cell(ratio(AT(arr, iol), AT(arr, ifu)), 2, "x");                \
         out("\n");                                                       \
     } while (0)
-    if (want(1)) {
-        RAT("null call p50", R.null_p50);
-        RAT("null call p99", R.null_p99);
-    }
-    if (want(2)) {
-        RAT("calls/s, 1 thread", R.cps[0]);
-        RAT("calls/s, 4 threads", R.cps[1]);
-        RAT("calls/s, 16 threads", R.cps[2]);
-    }
-    if (want(3)) {
-        RAT("Echo 64 KiB throughput", R.echo_mibs[0]);
-        RAT("Echo 1 MiB throughput", R.echo_mibs[1]);
-    }
+    /* The rows of workloads 1-3 that have ratios, for both tables. */
+    const struct { int w; const char *label, *cmp_label; const double *arr; } rows[] = {
+        {1, "null call p50", "null call p50 (cmp / ours)", R.null_p50},
+        {1, "null call p99", "null call p99 (cmp / ours)", R.null_p99},
+        {2, "calls/s, 1 thread", "calls/s, 1 thread (cmp / ours)", R.cps[0]},
+        {2, "calls/s, 4 threads", "calls/s, 4 threads (cmp / ours)", R.cps[1]},
+        {2, "calls/s, 16 threads", "calls/s, 16 threads (cmp / ours)", R.cps[2]},
+        {3, "Echo 64 KiB throughput", "Echo 64 KiB (cmp / ours)", R.echo_mibs[0]},
+        {3, "Echo 1 MiB throughput", "Echo 1 MiB (cmp / ours)", R.echo_mibs[1]},
+    };
+    const size_t nrows = sizeof(rows) / sizeof(rows[0]);
+
+    for (size_t r = 0; r < nrows; r++)
+        if (want(rows[r].w))
+            RAT(rows[r].label, rows[r].arr);
     if (want(5))
         RAT("RSS per idle connection", R.idle_rss);
 
@@ -2201,27 +2203,14 @@ print_tables(void)
 
         out("\n== compare (--compare %s against --server %s) ==\n", opt.compare, opt.server);
         out("  %-34s %11s %11s\n", "", "tcp", "lrpc");
-#define CMPR(label, arr)                                                 \
-    do {                                                                 \
-        out("  %-34s", label);                                           \
-        cell(ratio(AT(arr, ict), AT(arr, iot)), 2, "x");                \
-        cell(ratio(AT(arr, icl), AT(arr, iol)), 2, "x");                \
-        out("\n");                                                       \
-    } while (0)
-        if (want(1)) {
-            CMPR("null call p50 (cmp / ours)", R.null_p50);
-            CMPR("null call p99 (cmp / ours)", R.null_p99);
+        for (size_t r = 0; r < nrows; r++) {
+            if (!want(rows[r].w))
+                continue;
+            out("  %-34s", rows[r].cmp_label);
+            cell(ratio(AT(rows[r].arr, ict), AT(rows[r].arr, iot)), 2, "x");
+            cell(ratio(AT(rows[r].arr, icl), AT(rows[r].arr, iol)), 2, "x");
+            out("\n");
         }
-        if (want(2)) {
-            CMPR("calls/s, 1 thread (cmp / ours)", R.cps[0]);
-            CMPR("calls/s, 4 threads (cmp / ours)", R.cps[1]);
-            CMPR("calls/s, 16 threads (cmp / ours)", R.cps[2]);
-        }
-        if (want(3)) {
-            CMPR("Echo 64 KiB (cmp / ours)", R.echo_mibs[0]);
-            CMPR("Echo 1 MiB (cmp / ours)", R.echo_mibs[1]);
-        }
-#undef CMPR
     }
 
     if (want(4)) {
