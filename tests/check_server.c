@@ -2981,9 +2981,9 @@ END_TEST
 /* ---- staying on a connection (RPCRT_OPT_CONN_STAY_US) ------------------ */
 
 /* A stay of 1 s: after the warm-up calls the thread that answered them
- * waits on the connection for its next request.  The
- * first fixture also sets the watcher's tick to 60 s, so that only the
- * routine's own cancel test gives the connection back to the loop. */
+ * waits on the connection for its next request.  The first fixture also
+ * sets the watcher's tick to 60 s, so that only the routine's own cancel
+ * test gives the connection back to the loop. */
 static void
 setup_stay_long_grace(void)
 {

@@ -89,9 +89,8 @@ enum {
     /* Microseconds a thread that answered a call over ncacn_ip_tcp or
      * ncalrpc stays on that connection, waiting in a blocking read for
      * the client's next request, before it gives the connection back to
-     * the event loop
-     * (default 1000; the kernel rounds it up to its clock tick; 0: threads
-     * never stay).  A client making call after call is then served like a
+     * the event loop (default 1000; the kernel rounds it up to its clock
+     * tick; 0: threads never stay).  A client making call after call is then served like a
      * thread-per-connection server's: no event-loop wake-up, no hand-off,
      * one read and one write a call.  At most 64 connections at a time
      * have a thread staying on them; the others are read by the loop. */
