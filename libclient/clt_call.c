@@ -487,13 +487,20 @@ I_RpcSendReceive(PRPC_MESSAGE Message)
         st = RPC_S_OUT_OF_MEMORY;
         goto done;
     }
+    /* After a handle's first call its endpoint is known and its
+     * association made: one look under its lock finds both. */
     pthread_mutex_lock(&b->lock);
     object = b->object;
+    if (b->endpoint[0] != '\0' && b->assoc != NULL) {
+        a = b->assoc;
+        clt_assoc_ref(a);
+    }
     pthread_mutex_unlock(&b->lock);
     /* A partially bound handle is resolved through the endpoint mapper
      * at its first call. */
-    if ((st = clt_binding_resolve(b, &ci->InterfaceId)) != RPC_S_OK ||
-        (st = clt_binding_assoc(b, &a)) != RPC_S_OK) {
+    if (a == NULL &&
+        ((st = clt_binding_resolve(b, &ci->InterfaceId)) != RPC_S_OK ||
+         (st = clt_binding_assoc(b, &a)) != RPC_S_OK)) {
         I_RpcrtHandlePut(&b->h);
         goto done;
     }
