@@ -9,12 +9,12 @@
  * Once per process a fake server starts: a thread listening on a unix
  * socket (ncalrpc) in a fresh directory and on TCP 127.0.0.1 port 0,
  * removed at exit.  Per input the client (librpcrt-client, in this
- * process) makes one call -- opnum 0 of an interface with rpctest's id,
- * through I_RpcGetBuffer / I_RpcSendReceive -- on a fresh binding, so on
- * a fresh connection.  The fake server answers the bind with a valid
- * bind_ack, reads the whole request (every fragment up to PFC_LAST_FRAG),
- * then writes the input's reply stream, shuts down its write side and
- * reads until the client closes.
+ * process) makes one call -- opnum 0 of rpctest's interface
+ * (rpctest_client_if), through I_RpcGetBuffer / I_RpcSendReceive -- on a
+ * fresh binding, so on a fresh connection.  The fake server answers the
+ * bind with a valid bind_ack, reads the whole request (every fragment up
+ * to PFC_LAST_FRAG), then writes the input's reply stream, shuts down its
+ * write side and reads until the client closes.
  *
  * An input is two control bytes, then the reply stream:
  *   byte 0  bits 0-1: the bind_ack's max_xmit_frag (the largest fragment
@@ -69,6 +69,7 @@
 
 #include <rpcrt/rpc.h>
 
+#include "examples/rpctest_client.h"
 #include "tests/fuzz/fuzz.h"
 
 /* How long any one step of an input may take: generous, for a loaded
@@ -90,16 +91,8 @@
 
 static const uint16_t frag_sizes[4] = {5840, 65535, 16384, 4280};
 
-/* ---- the client's side -------------------------------------------------- */
-
-static RPC_CLIENT_INTERFACE fuzz_if = {
-    sizeof(RPC_CLIENT_INTERFACE),
-    {{0x25b0ad95, 0x8a83, 0x4c70, {0xb4, 0x53, 0xe0, 0xc2, 0x02, 0xc9, 0xd6, 0x16}},
-     {1, 0}},
-    {{0x8a885d04, 0x1ceb, 0x11c9, {0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48, 0x60}},
-     {2, 0}},
-    NULL, 0, NULL, 0, NULL, 0,
-};
+/* The client calls rpctest's interface (rpctest_client_if,
+ * examples/rpctest_client.c) through I_RpcSendReceive. */
 
 /* ---- the fake server ---------------------------------------------------- */
 
@@ -596,7 +589,7 @@ FUZZ_ENTRY(reply)(const uint8_t *data, size_t size)
     m.Handle = h;
     m.BufferLength = (unsigned int)req_len;
     m.ProcNum = 0;
-    m.RpcInterfaceInformation = &fuzz_if;
+    m.RpcInterfaceInformation = &rpctest_client_if;
     m.DataRepresentation = NDR_LOCAL_DATA_REPRESENTATION;
     if (I_RpcGetBuffer(&m) != RPC_S_OK)
         fuzz_fail(__FILE__, __LINE__, "I_RpcGetBuffer");
