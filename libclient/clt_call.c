@@ -182,26 +182,24 @@ clt_write_request(struct clt_conn *c, uint32_t call_id, uint16_t cont_id,
 
         for (int f = 0; f < FRAGS_PER_WRITE && (f == 0 || off < total); f++) {
             size_t chunk = total - off < max_stub ? total - off : max_stub;
-            struct ndr_cursor cur;
-            struct rpc_pdu p;
+            uint8_t flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
+                                      (off + chunk == total ? PFC_LAST_FRAG : 0) |
+                                      (has_obj ? PFC_OBJECT_UUID : 0));
 
-            rpc_pdu_init(&p, PTYPE_REQUEST, call_id);
-            p.hdr.drep[0] = HOST_DREP;
-            p.hdr.pfc_flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
-                                        (off + chunk == total ? PFC_LAST_FRAG : 0) |
-                                        (has_obj ? PFC_OBJECT_UUID : 0));
-            p.u.request.alloc_hint = (uint32_t)(total - off);
-            p.u.request.cont_id = cont_id;
-            p.u.request.opnum = (uint16_t)msg->ProcNum;
-            if (has_obj)
-                p.u.request.object = *object;
-            ndr_init_write_fixed(&cur, hdrs[f], sizeof(hdrs[f]), HOST_DREP);
-            if (rpc_pdu_encode(&p, &cur) != 0 || cur.len != hdr_len) {
-                errno = EINVAL;
-                return -1;
+            rpc_request_hdr_put(hdrs[f], flags, HOST_DREP,
+                                (uint16_t)(hdr_len + chunk), call_id,
+                                (uint32_t)(total - off), cont_id,
+                                (uint16_t)msg->ProcNum);
+            if (has_obj) {
+                struct ndr_cursor cur;
+
+                ndr_init_write_fixed(&cur, hdrs[f] + RPC_REQUEST_HDR_LEN, 16,
+                                     HOST_DREP);
+                if (ndr_put_uuid(&cur, object) != 0) {
+                    errno = EINVAL;
+                    return -1;
+                }
             }
-            /* The header was encoded without the stub: set the real length. */
-            ndr_patch_u16(&cur, 8, (uint16_t)(hdr_len + chunk));
             iov[n].iov_base = hdrs[f];
             iov[n].iov_len = hdr_len;
             n++;

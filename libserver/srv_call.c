@@ -528,30 +528,13 @@ encode_response(struct srv_call *k, size_t len, uint8_t cancel_count,
         return PROTO_E_NOMEM;
     for (size_t f = 0; f < nfrag; f++) {
         size_t n = len - off < chunk ? len - off : chunk;
-        struct ndr_cursor w;
-        struct rpc_pdu p;
-        int r;
+        uint8_t flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
+                                  (off + n == len ? PFC_LAST_FRAG : 0) |
+                                  extra_flags);
 
-        rpc_pdu_init(&p, PTYPE_RESPONSE, k->call_id);
-        p.hdr.pfc_flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
-                                    (off + n == len ? PFC_LAST_FRAG : 0) |
-                                    extra_flags);
-        p.u.response.alloc_hint = (uint32_t)(len - off);
-        p.u.response.cont_id = k->cont_id;
-        p.u.response.cancel_count = cancel_count;
-        ndr_init_write_fixed(&w, hdrs + f * RPC_RESPONSE_HDR_LEN,
-                             RPC_RESPONSE_HDR_LEN, DREP_LE);
-        r = rpc_pdu_encode(&p, &w);
-        /* Encoded without its stub: the real frag_length. */
-        if (r == 0 && (w.len != RPC_RESPONSE_HDR_LEN ||
-                       ndr_patch_u16(&w, 8, (uint16_t)(RPC_RESPONSE_HDR_LEN + n)) != 0))
-            r = PROTO_E_INVAL;
-        ndr_cursor_free(&w);
-        if (r != 0) {
-            if (hdrs != k->out_hdr)
-                I_RpcrtBufFree(hdrs);
-            return r;
-        }
+        rpc_response_hdr_put(hdrs + f * RPC_RESPONSE_HDR_LEN, flags, DREP_LE,
+                             (uint16_t)(RPC_RESPONSE_HDR_LEN + n), k->call_id,
+                             (uint32_t)(len - off), k->cont_id, cancel_count);
         off += n;
     }
     k->out = hdrs;

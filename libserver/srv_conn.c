@@ -114,15 +114,15 @@ srv_conn_fault(struct srv_conn *c, uint32_t call_id, uint16_t cont_id,
 void
 srv_conn_bind_nak(struct srv_conn *c, uint32_t call_id, uint16_t reason)
 {
+    /* C706 12.6.4.5: the versions we speak, 5.0 (test vector V9). */
+    static const struct rpc_version versions[1] = {{RPC_C_VERS, RPC_C_VERS_MINOR}};
     struct ndr_cursor w;
     struct rpc_pdu p;
 
-    /* C706 12.6.4.5: the versions we speak, 5.0 (test vector V9). */
     rpc_pdu_init(&p, PTYPE_BIND_NAK, call_id);
     p.u.bind_nak.reason = reason;
     p.u.bind_nak.n_versions = 1;
-    p.u.bind_nak.versions[0][0] = RPC_C_VERS;
-    p.u.bind_nak.versions[0][1] = RPC_C_VERS_MINOR;
+    p.u.bind_nak.versions = versions;
     if (ndr_init_write(&w, 32, DREP_LE) == 0) {
         if (rpc_pdu_encode(&p, &w) == 0) {
             size_t len;

@@ -247,15 +247,16 @@ decode_bind_ack(struct ndr_cursor *c, struct rpc_bind_ack *b)
 static int
 decode_bind_nak(struct ndr_cursor *c, struct rpc_bind_nak *b)
 {
+    const uint8_t *v;
     size_t pad;
     int r;
 
     if ((r = ndr_get_u16(c, &b->reason)) != 0 ||
         (r = ndr_get_u8(c, &b->n_versions)) != 0)
         return r;
-    for (unsigned i = 0; i < b->n_versions; i++)
-        if ((r = ndr_get_bytes(c, b->versions[i], 2)) != 0)
-            return r;
+    if ((r = ndr_get_ref(c, &v, 2 * (size_t)b->n_versions)) != 0)
+        return r;
+    b->versions = (const struct rpc_version *)(const void *)v;
     /* MS-RPCE 2.2.2.5: the optional signature starts 4-aligned; a peer
      * that ends the PDU without the padding is tolerated. */
     pad = (4 - (c->off & 3)) & 3;
@@ -600,13 +601,15 @@ encode_bind_nak(struct ndr_cursor *c, const struct rpc_bind_nak *b)
 {
     int r;
 
-    if (b->extra_len > 0 && b->extra == NULL)
+    if ((b->extra_len > 0 && b->extra == NULL) ||
+        (b->n_versions > 0 && b->versions == NULL))
         return PROTO_E_INVAL;
     if ((r = ndr_put_u16(c, b->reason)) != 0 ||
         (r = ndr_put_u8(c, b->n_versions)) != 0)
         return r;
     for (unsigned i = 0; i < b->n_versions; i++)
-        if ((r = ndr_put_bytes(c, b->versions[i], 2)) != 0)
+        if ((r = ndr_put_u8(c, b->versions[i].major)) != 0 ||
+            (r = ndr_put_u8(c, b->versions[i].minor)) != 0)
             return r;
     if ((r = ndr_align(c, 4)) != 0)
         return r;

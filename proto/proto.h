@@ -240,10 +240,19 @@ struct rpc_bind_ack {                /* bind_ack, alter_context_resp */
     struct rpc_result *results;      /* n_results entries */
 };
 
+/* A protocol version in a bind_nak (p_rt_versions_supported_t). */
+struct rpc_version {
+    uint8_t major, minor;
+};
+_Static_assert(sizeof(struct rpc_version) == 2, "rpc_version is 2 bytes");
+
 struct rpc_bind_nak {
     uint16_t reason;                 /* BIND_NAK_* */
     uint8_t n_versions;
-    uint8_t versions[255][2];        /* major, minor */
+    /* n_versions of them; borrowed: decoded, they point into the PDU
+     * (not in the struct, so that a struct rpc_pdu is small enough to
+     * clear for every fragment). */
+    const struct rpc_version *versions;
     size_t extra_len;                /* MS-RPCE signature + extended */
     const uint8_t *extra;            /* error, after 4-byte alignment */
 };
@@ -328,6 +337,55 @@ void rpc_pdu_clear(struct rpc_pdu *p);
 int rpc_pdu_encode(struct rpc_pdu *p, struct ndr_cursor *out);
 /* A header for the ptype with version 5.0, FIRST|LAST, little-endian. */
 void rpc_pdu_init(struct rpc_pdu *p, uint8_t ptype, uint32_t call_id);
+
+/* The 24 bytes that start a request or response fragment, written
+ * straight into b: the bytes rpc_pdu_encode makes of such a PDU (version
+ * 5.0, drep drep0 0 0 0, no auth) with frag_length set, without building
+ * a struct rpc_pdu and a cursor for it.  Every fragment of every call
+ * has one; through rpc_pdu_encode it was a tenth of a null call's
+ * instructions.  check_proto holds both to the same bytes.  A request
+ * with PFC_OBJECT_UUID continues with the UUID at b + 24. */
+static inline void
+rpc_frag_hdr_common(uint8_t *b, uint8_t ptype, uint8_t flags, uint8_t drep0,
+                  uint16_t frag_length, uint32_t call_id, uint32_t alloc_hint,
+                  uint16_t cont_id)
+{
+    int le = drep_is_le(drep0);
+
+    b[0] = RPC_C_VERS;
+    b[1] = RPC_C_VERS_MINOR;
+    b[2] = ptype;
+    b[3] = flags;
+    b[4] = drep0;
+    b[5] = b[6] = b[7] = 0;
+    ndr_store(b + 8, 2, frag_length, le);
+    ndr_store(b + 10, 2, 0, le);                    /* auth_length */
+    ndr_store(b + 12, 4, call_id, le);
+    ndr_store(b + 16, 4, alloc_hint, le);
+    ndr_store(b + 20, 2, cont_id, le);
+}
+
+static inline void
+rpc_request_hdr_put(uint8_t *b, uint8_t flags, uint8_t drep0,
+                    uint16_t frag_length, uint32_t call_id,
+                    uint32_t alloc_hint, uint16_t cont_id, uint16_t opnum)
+{
+    rpc_frag_hdr_common(b, PTYPE_REQUEST, flags, drep0, frag_length, call_id,
+                      alloc_hint, cont_id);
+    ndr_store(b + 22, 2, opnum, drep_is_le(drep0));
+}
+
+static inline void
+rpc_response_hdr_put(uint8_t *b, uint8_t flags, uint8_t drep0,
+                     uint16_t frag_length, uint32_t call_id,
+                     uint32_t alloc_hint, uint16_t cont_id,
+                     uint8_t cancel_count)
+{
+    rpc_frag_hdr_common(b, PTYPE_RESPONSE, flags, drep0, frag_length, call_id,
+                      alloc_hint, cont_id);
+    b[22] = cancel_count;
+    b[23] = 0;                                      /* reserved */
+}
 
 /* A fragmented call's bytes as they go out without being copied into
  * PDUs: nfrag fragments, fragment i being the hdr_len bytes at

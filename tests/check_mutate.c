@@ -74,6 +74,7 @@ static const uint8_t auth_value[24] = {
     0x00, 0x00, 0x00, 0x00, 'N',  'T',  'L',  'M',  'S',  'S',  'P',  0x00,
 };
 static const uint8_t sec_addr[] = "49664";
+static const struct rpc_version nak_versions[1] = {{RPC_C_VERS, 0}};
 static const uint8_t nak_extra[20] = {
     0x90, 0x74, 0x03, 0x20, 0xd0, 0xfa, 0xd3, 0x11, 0x82, 0xd7,
     0x00, 0x9f, 0xf6, 0xea, 0x42, 0x27, 0x05, 0x00, 0x00, 0x00,
@@ -135,7 +136,7 @@ build(int i, size_t *len)
     case PTYPE_BIND_NAK:
         p.u.bind_nak.reason = BIND_NAK_PROTOCOL_VERSION_NOT_SUPPORTED;
         p.u.bind_nak.n_versions = 1;
-        p.u.bind_nak.versions[0][0] = RPC_C_VERS;
+        p.u.bind_nak.versions = nak_versions;
         p.u.bind_nak.extra = nak_extra;
         p.u.bind_nak.extra_len = sizeof(nak_extra);
         break;

@@ -16,6 +16,7 @@ static struct rpc_ctx_elem ctxs[2];
 static struct rpc_result results[3];
 static const uint8_t sec_addr[] = "49152";
 static const uint8_t nak_extra[20] = {0x90, 1, 2, 3};
+static const struct rpc_version nak_versions[2] = {{5, 0}, {5, 1}};
 
 /* Fills p with a PDU of the given type with every field non-trivial. */
 static void
@@ -84,9 +85,7 @@ make_pdu(struct rpc_pdu *p, uint8_t ptype, uint8_t drep0, int with_auth)
     case PTYPE_BIND_NAK:
         p->u.bind_nak.reason = BIND_NAK_LOCAL_LIMIT_EXCEEDED;
         p->u.bind_nak.n_versions = 2;
-        p->u.bind_nak.versions[0][0] = 5;
-        p->u.bind_nak.versions[1][0] = 5;
-        p->u.bind_nak.versions[1][1] = 1;
+        p->u.bind_nak.versions = nak_versions;
         p->u.bind_nak.extra = nak_extra;
         p->u.bind_nak.extra_len = sizeof(nak_extra);
         break;
@@ -507,6 +506,70 @@ START_TEST(test_frag_iov)
 }
 END_TEST
 
+/* rpc_request_hdr_put / rpc_response_hdr_put write the bytes
+ * rpc_pdu_encode makes of the same header, in both byte orders, for
+ * values that fill every field (a swapped or shifted field shows). */
+START_TEST(test_frag_hdr_put)
+{
+    static const uint8_t flag_sets[] = {
+        PFC_FIRST_FRAG | PFC_LAST_FRAG, PFC_FIRST_FRAG, 0, PFC_LAST_FRAG,
+        PFC_FIRST_FRAG | PFC_LAST_FRAG | PFC_PENDING_CANCEL,
+    };
+    static const uint8_t dreps[] = {DREP_LE, DREP_BE};
+    uint8_t stub[40];
+
+    for (size_t i = 0; i < sizeof(stub); i++)
+        stub[i] = (uint8_t)(0xa0 + i);
+    for (size_t d = 0; d < sizeof(dreps); d++) {
+        for (size_t fl = 0; fl < sizeof(flag_sets); fl++) {
+            for (size_t n = 0; n <= sizeof(stub); n += 20) {
+                uint8_t want[RPC_REQUEST_HDR_LEN + sizeof(stub)];
+                uint8_t got[RPC_REQUEST_HDR_LEN];
+                struct ndr_cursor c;
+                struct rpc_pdu p;
+
+                rpc_pdu_init(&p, PTYPE_REQUEST, 0x01020304u + (uint32_t)n);
+                p.hdr.drep[0] = dreps[d];
+                p.hdr.pfc_flags = flag_sets[fl];
+                p.u.request.alloc_hint = 0x0a0b0c0du - (uint32_t)n;
+                p.u.request.cont_id = 0x1122;
+                p.u.request.opnum = 0x3344;
+                p.u.request.stub = stub;
+                p.u.request.stub_len = n;
+                ndr_init_write_fixed(&c, want, sizeof(want), dreps[d]);
+                ck_assert_int_eq(rpc_pdu_encode(&p, &c), 0);
+                ck_assert_uint_eq(c.len, RPC_REQUEST_HDR_LEN + n);
+                memset(got, 0xee, sizeof(got));
+                rpc_request_hdr_put(got, flag_sets[fl], dreps[d],
+                                    (uint16_t)(RPC_REQUEST_HDR_LEN + n),
+                                    0x01020304u + (uint32_t)n,
+                                    0x0a0b0c0du - (uint32_t)n, 0x1122, 0x3344);
+                ck_assert_mem_eq(got, want, RPC_REQUEST_HDR_LEN);
+
+                rpc_pdu_init(&p, PTYPE_RESPONSE, 0x05060708u + (uint32_t)n);
+                p.hdr.drep[0] = dreps[d];
+                p.hdr.pfc_flags = flag_sets[fl];
+                p.u.response.alloc_hint = 0x0d0c0b0au + (uint32_t)n;
+                p.u.response.cont_id = 0x5566;
+                p.u.response.cancel_count = (uint8_t)(0x77 + n);
+                p.u.response.stub = stub;
+                p.u.response.stub_len = n;
+                ndr_init_write_fixed(&c, want, sizeof(want), dreps[d]);
+                ck_assert_int_eq(rpc_pdu_encode(&p, &c), 0);
+                ck_assert_uint_eq(c.len, RPC_RESPONSE_HDR_LEN + n);
+                memset(got, 0xee, sizeof(got));
+                rpc_response_hdr_put(got, flag_sets[fl], dreps[d],
+                                     (uint16_t)(RPC_RESPONSE_HDR_LEN + n),
+                                     0x05060708u + (uint32_t)n,
+                                     0x0d0c0b0au + (uint32_t)n, 0x5566,
+                                     (uint8_t)(0x77 + n));
+                ck_assert_mem_eq(got, want, RPC_RESPONSE_HDR_LEN);
+            }
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_names)
 {
     ck_assert_str_eq(rpc_ptype_name(PTYPE_CO_CANCEL), "co_cancel");
@@ -532,6 +595,7 @@ pdu_suite(void)
     tcase_add_test(tc, test_append_unaligned);
     tcase_add_test(tc, test_names);
     tcase_add_test(tc, test_frag_iov);
+    tcase_add_test(tc, test_frag_hdr_put);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -234,6 +234,7 @@ sample_pdu(enum seed_kind k, uint8_t drep0, int auth, uint8_t **out,
     static struct rpc_result results[3];
     static const uint8_t sec_addr[] = "135";
     static uint8_t nak_extra[20];
+    static const struct rpc_version nak_versions[2] = {{5, 0}, {5, 1}};
     struct rpc_pdu p;
     struct ndr_cursor w;
     int r;
@@ -297,10 +298,7 @@ sample_pdu(enum seed_kind k, uint8_t drep0, int auth, uint8_t **out,
             nak_extra[i] = (uint8_t)(0x90 + i);
         p.u.bind_nak.reason = BIND_NAK_PROTOCOL_VERSION_NOT_SUPPORTED;
         p.u.bind_nak.n_versions = 2;
-        p.u.bind_nak.versions[0][0] = 5;
-        p.u.bind_nak.versions[0][1] = 0;
-        p.u.bind_nak.versions[1][0] = 5;
-        p.u.bind_nak.versions[1][1] = 1;
+        p.u.bind_nak.versions = nak_versions;
         p.u.bind_nak.extra = nak_extra;
         p.u.bind_nak.extra_len = sizeof(nak_extra);
         break;
