@@ -13,7 +13,7 @@
 
 #include "proto/proto.h"
 
-static _Thread_local RPC_EXCEPTION_FRAME *top;
+static RPCRT_TLS RPC_EXCEPTION_FRAME *top;
 
 RPC_EXPORT void RPC_ENTRY
 I_RpcExceptionPush(RPC_EXCEPTION_FRAME *frame)

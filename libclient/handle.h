@@ -41,6 +41,7 @@ struct rpc_handle_ops {
 struct rpc_handle {
     uint32_t kind;                      /* enum rpc_handle_kind */
     atomic_uint refs;                   /* registry lookups hold one */
+    atomic_int retired;                 /* I_RpcrtHandleRetire was called */
     const struct rpc_handle_ops *ops;
 };
 
@@ -58,6 +59,13 @@ RPCRT_INTERNAL void I_RpcrtHandleRetire(struct rpc_handle *h);
  * registered. */
 RPCRT_INTERNAL struct rpc_handle *I_RpcrtHandleGet(const void *p, uint32_t kind);
 RPCRT_INTERNAL void I_RpcrtHandleRef(struct rpc_handle *h);
+/* The handle the calling thread works on (a server call while its routine
+ * runs): until I_RpcrtHandleUnpin, I_RpcrtHandleGet finds it on this
+ * thread without the registry's lock, as long as it is not retired.  The
+ * pin holds a reference.  One per thread; h is live (the caller holds a
+ * reference). */
+RPCRT_INTERNAL void I_RpcrtHandlePin(struct rpc_handle *h);
+RPCRT_INTERNAL void I_RpcrtHandleUnpin(void);
 /* Drops a reference; the last one calls ops->destroy. */
 RPCRT_INTERNAL void I_RpcrtHandlePut(struct rpc_handle *h);
 

@@ -34,7 +34,7 @@
 
 #include "libserver/srv.h"
 
-static _Thread_local struct srv_call *tls_call;
+static RPCRT_TLS struct srv_call *tls_call;
 
 /* ---- the call's handle -------------------------------------------------- */
 
@@ -621,6 +621,8 @@ srv_call_run(struct srv_call *k)
     msg.RpcFlags = RPC_BUFFER_COMPLETE;
 
     tls_call = k;
+    /* The routine's lookups of its own handle skip the registry. */
+    I_RpcrtHandlePin(&k->h);
     if (!fault && k->iface->callback != NULL &&
         k->iface->callback((RPC_IF_HANDLE)(uintptr_t)spec, k) != RPC_S_OK) {
         /* The security callback refused the caller (Windows: access
@@ -631,6 +633,7 @@ srv_call_run(struct srv_call *k)
     }
     if (!fault)
         fault = invoke(fn, &msg, &code);
+    I_RpcrtHandleUnpin();
     tls_call = NULL;
 
     /* A routine that took its call asynchronous has sent nothing: the

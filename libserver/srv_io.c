@@ -1137,7 +1137,7 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 #define STAY_MAX 64u
 
 /* The stay whose call this thread runs. */
-static _Thread_local struct srv_stay *tls_stay_rec;
+static RPCRT_TLS struct srv_stay *tls_stay_rec;
 
 int
 srv_io_stay_eligible_locked(const struct srv_conn *c)

@@ -58,13 +58,13 @@ srv_thread_spawn(pthread_t *tid, void *(*fn)(void *), void *arg, int detached)
 
 /* This thread runs the event loop now; the calls it took for itself in
  * this pass of the loop (the batch), in the order they came. */
-static _Thread_local int tls_loop_runner;
+static RPCRT_TLS int tls_loop_runner;
 /* This thread stays on a connection and frames its requests (srv_io.c):
  * they join its batch, with no claim on an idle thread. */
-static _Thread_local int tls_stay;
-static _Thread_local struct srv_call *tls_batch, *tls_batch_tail;
+static RPCRT_TLS int tls_stay;
+static RPCRT_TLS struct srv_call *tls_batch, *tls_batch_tail;
 /* The batch (srv.inline_seq) this thread runs inline, 0 when none. */
-static _Thread_local unsigned tls_inline_seq;
+static RPCRT_TLS unsigned tls_inline_seq;
 
 static int may_spawn_locked(void);
 static void hand_on_locked(void);

@@ -30,6 +30,14 @@
 #define RPC_EXPORT __attribute__((visibility("default")))
 #endif
 
+/* The libraries' thread-local variables: the initial-exec model, so that
+ * reading one is a load relative to the thread pointer, not a call to
+ * __tls_get_addr (the general model shared libraries get by default:
+ * 14 calls per null call on the server, 4% of its instructions).  The
+ * libraries are normally loaded with the program; one loaded later with
+ * dlopen takes its few bytes from glibc's reserve of static TLS. */
+#define RPCRT_TLS _Thread_local __attribute__((tls_model("initial-exec")))
+
 enum proto_err {
     PROTO_OK          = 0,
     PROTO_E_SHORT     = -1,  /* input ends before the field does */

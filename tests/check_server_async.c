@@ -33,6 +33,8 @@ static RPC_ASYNC_STATE holds[4];
 #define held holds[0]
 static atomic_int nheld;
 static RPC_STATUS misuse[8];
+/* r_complete_early: RpcServerTestCancel on its handle once completed. */
+static RPC_STATUS early_test_cancel;
 static void *routine_handle;
 
 static void
@@ -79,6 +81,9 @@ r_complete_early(PRPC_MESSAGE m)
     if (RpcAsyncCompleteCall(&a, &r) != RPC_S_OK)
         RpcRaiseException(RPC_S_INTERNAL_ERROR);
     misuse[7] = RpcAsyncCompleteCall(&a, &r);
+    /* The call is over although its routine still runs: its handle is no
+     * call any more, also on the routine's own thread. */
+    early_test_cancel = RpcServerTestCancel(m->Handle);
 }
 
 /* 2: raises after going asynchronous: an ordinary fault. */
@@ -298,6 +303,7 @@ START_TEST(test_server_async_early_and_raise)
     ck_assert_int_eq(c.st, RPC_S_OK);
     ck_assert_uint_eq(c.value, 0x1234);
     ck_assert_int_eq(misuse[7], RPC_S_INVALID_ASYNC_CALL);
+    ck_assert_int_eq(early_test_cancel, RPC_S_INVALID_BINDING);
 
     c.opnum = OP_RAISE_AFTER;
     client_main(&c);
