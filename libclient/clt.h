@@ -108,7 +108,9 @@ struct clt_thread {
     long cancel_timeout;             /* seconds; -1 infinite */
     long call_timeout;               /* the current call's; RpcCancelThreadEx */
     int in_call;
-    unsigned cancels;                /* requested for the current call */
+    /* Requested for the current call.  Written under lock; also read
+     * without it (clt_thread_cancels_peek). */
+    atomic_uint cancels;
     struct timespec first_cancel;    /* CLOCK_MONOTONIC, when cancels became 1 */
     /* The thread waits in a blocking recv on blk_fd for the reply to
      * blk_call_id (-1: not): a cancel writes the co_cancel itself then,
@@ -253,6 +255,14 @@ void clt_thread_call_end(struct clt_thread *ts);
  * *since (if not NULL) the time of the first cancel. */
 unsigned clt_thread_cancels(struct clt_thread *ts, long *timeout,
                             struct timespec *since);
+/* The same count without the lock or the wake fd: a look, several per
+ * call, at whether clt_thread_cancels has anything new to say.  A cancel
+ * counted before the look is seen (the count only grows during a call). */
+static inline unsigned
+clt_thread_cancels_peek(struct clt_thread *ts)
+{
+    return atomic_load_explicit(&ts->cancels, memory_order_acquire);
+}
 /* Before a blocking recv for the reply to call_id on fd: 1 when
  * registered (no cancel beyond the seen ones came: from now on a cancel
  * writes the co_cancel itself), 0 when a cancel is pending. */

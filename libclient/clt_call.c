@@ -73,8 +73,12 @@ clt_cancel_poll(struct clt_cancel *cc)
 {
     long timeout;
     struct timespec since;
-    unsigned n = clt_thread_cancels(cc->ts, &timeout, &since);
+    unsigned n;
 
+    /* No new cancel, the usual case: nothing to lock or drain. */
+    if (clt_thread_cancels_peek(cc->ts) == cc->seen)
+        return cc->seen;
+    n = clt_thread_cancels(cc->ts, &timeout, &since);
     if (n > cc->seen) {
         if (cc->seen == 0) {
             /* The timer runs from the first cancel, which may have come

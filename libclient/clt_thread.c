@@ -88,9 +88,9 @@ clt_thread_call_begin(struct clt_thread *ts)
 {
     pthread_mutex_lock(&ts->lock);
     ts->in_call = 1;
-    if (ts->cancels > 0)
+    if (atomic_load_explicit(&ts->cancels, memory_order_relaxed) > 0)
         drain(ts->wake_fd);
-    ts->cancels = 0;
+    atomic_store_explicit(&ts->cancels, 0, memory_order_relaxed);
     ts->call_timeout = ts->cancel_timeout;
     pthread_mutex_unlock(&ts->lock);
 }
@@ -101,9 +101,9 @@ clt_thread_call_end(struct clt_thread *ts)
     pthread_mutex_lock(&ts->lock);
     ts->in_call = 0;
     /* Leave the wake fd quiet for the next call. */
-    if (ts->cancels > 0)
+    if (atomic_load_explicit(&ts->cancels, memory_order_relaxed) > 0)
         drain(ts->wake_fd);
-    ts->cancels = 0;
+    atomic_store_explicit(&ts->cancels, 0, memory_order_relaxed);
     pthread_mutex_unlock(&ts->lock);
 }
 
@@ -114,9 +114,9 @@ clt_thread_cancels(struct clt_thread *ts, long *timeout, struct timespec *since)
 
     pthread_mutex_lock(&ts->lock);
     /* The wake fd is written only with a cancel: no read() per look. */
-    if (ts->cancels > 0)
+    n = atomic_load_explicit(&ts->cancels, memory_order_relaxed);
+    if (n > 0)
         drain(ts->wake_fd);
-    n = ts->cancels;
     if (timeout != NULL)
         *timeout = ts->call_timeout;
     if (since != NULL)
@@ -132,7 +132,7 @@ clt_thread_block_begin(struct clt_thread *ts, int fd, uint32_t call_id,
     int ok;
 
     pthread_mutex_lock(&ts->lock);
-    ok = ts->cancels == seen;
+    ok = atomic_load_explicit(&ts->cancels, memory_order_relaxed) == seen;
     if (ok) {
         ts->blk_fd = fd;
         ts->blk_call_id = call_id;
@@ -173,7 +173,8 @@ clt_thread_post_cancel(pthread_t tid, long timeout, int *found)
             pthread_mutex_lock(&ts->lock);
             if (ts->in_call) {
                 uint64_t one = 1;
-                if (ts->cancels++ == 0)
+                if (atomic_fetch_add_explicit(&ts->cancels, 1,
+                                              memory_order_release) == 0)
                     clock_gettime(CLOCK_MONOTONIC, &ts->first_cancel);
                 if (timeout != CLT_KEEP_TIMEOUT)
                     ts->call_timeout = timeout;
