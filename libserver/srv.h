@@ -329,6 +329,11 @@ srv_call_append(struct srv_call **head, struct srv_call **tail,
 struct srv_state {
     pthread_mutex_t lock;            /* everything below unless noted */
     pthread_cond_t cond;             /* listening, running, active changes */
+    /* Threads waiting on cond for calls to end (running or an interface's
+     * active count to fall): a call's end broadcasts only when there are
+     * any, or every call would wake a thread parked in
+     * RpcMgmtWaitServerListen (RpcServerListen without DontWait). */
+    unsigned call_end_waiters;
     pthread_cond_t work;             /* run queue and worker exits */
     struct srv_options opt;
 

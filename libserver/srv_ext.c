@@ -265,8 +265,10 @@ RpcrtServerShutdown(void)
         while (!srv.closed_all)
             pthread_cond_wait(&srv.cond, &srv.lock);
     }
+    srv.call_end_waiters++;
     while (srv.running > 0)
         pthread_cond_wait(&srv.cond, &srv.lock);
+    srv.call_end_waiters--;
     srv_listen_update_locked();
     pthread_mutex_unlock(&srv.lock);
 

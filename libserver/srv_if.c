@@ -273,7 +273,9 @@ RpcServerUnregisterIf(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid,
                     busy = 1;
             if (!busy)
                 break;
+            srv.call_end_waiters++;
             pthread_cond_wait(&srv.cond, &srv.lock);
+            srv.call_end_waiters--;
         }
     }
     srv_io_kick_locked(SRV_KICK_SYNC);    /* autolisten may have changed */

@@ -617,7 +617,8 @@ srv_worker_call_ended_locked(struct srv_call *k)
         srv.listen_calls--;
     k->iface->active--;
     srv_listen_update_locked();
-    pthread_cond_broadcast(&srv.cond);
+    if (srv.call_end_waiters > 0)
+        pthread_cond_broadcast(&srv.cond);
 }
 
 void

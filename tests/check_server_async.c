@@ -369,6 +369,66 @@ START_TEST(test_server_async_max_calls_and_stop)
 }
 END_TEST
 
+static void *
+unregister_main(void *p)
+{
+    atomic_int *done = p;
+
+    if (RpcServerUnregisterIf(&sif, NULL, 1) == RPC_S_OK)
+        atomic_store(done, 1);
+    else
+        atomic_store(done, 2);
+    return NULL;
+}
+
+static void *
+shutdown_main(void *p)
+{
+    atomic_int *done = p;
+
+    if (RpcrtServerShutdown() == RPC_S_OK)
+        atomic_store(done, 1);
+    else
+        atomic_store(done, 2);
+    return NULL;
+}
+
+/* The waits for calls to end: RpcServerUnregisterIf with
+ * WaitForCallsToComplete and RpcrtServerShutdown return once the last
+ * outstanding call ends, and not before.  A call's end wakes only
+ * threads that wait for one (srv.call_end_waiters): an unregister whose
+ * wait it missed would never end, and the test would time out. */
+START_TEST(test_server_async_waits_for_calls)
+{
+    struct client c1 = {.opnum = OP_HOLD, .st = -1}, c2 = c1;
+    atomic_int unregistered = 0, shut = 0;
+    pthread_t t1, t2, u, s;
+
+    ck_assert_int_eq(pthread_create(&t1, NULL, client_main, &c1), 0);
+    wait_held(1);
+    ck_assert_int_eq(pthread_create(&u, NULL, unregister_main, &unregistered), 0);
+    usleep(200000);
+    ck_assert_int_eq(atomic_load(&unregistered), 0);
+    ck_assert_int_eq(RpcAsyncCompleteCall(&holds[0], NULL), RPC_S_OK);
+    pthread_join(t1, NULL);
+    ck_assert_int_eq(c1.st, RPC_S_OK);
+    pthread_join(u, NULL);
+    ck_assert_int_eq(atomic_load(&unregistered), 1);
+
+    ck_assert_int_eq(RpcServerRegisterIf2(&sif, NULL, NULL, 0, 2, (unsigned)-1, NULL),
+                     RPC_S_OK);
+    ck_assert_int_eq(pthread_create(&t2, NULL, client_main, &c2), 0);
+    wait_held(2);
+    ck_assert_int_eq(pthread_create(&s, NULL, shutdown_main, &shut), 0);
+    usleep(200000);
+    ck_assert_int_eq(atomic_load(&shut), 0);
+    ck_assert_int_eq(RpcAsyncAbortCall(&holds[1], RPC_S_CALL_CANCELLED), RPC_S_OK);
+    pthread_join(t2, NULL);
+    pthread_join(s, NULL);
+    ck_assert_int_eq(atomic_load(&shut), 1);
+}
+END_TEST
+
 Suite *
 server_async_suite(void)
 {
@@ -382,6 +442,7 @@ server_async_suite(void)
     tcase_add_test(tc, test_server_async_abort);
     tcase_add_test(tc, test_server_async_early_and_raise);
     tcase_add_test(tc, test_server_async_max_calls_and_stop);
+    tcase_add_test(tc, test_server_async_waits_for_calls);
     suite_add_tcase(s, tc);
     return s;
 }
