@@ -4,9 +4,13 @@
  * rpctest-server's (same defaults: 1 minimum worker thread, MaxCalls
  * RPC_C_LISTEN_MAX_CALLS_DEFAULT), plus --max-connections, which
  * rpctest-server lacks and the 10,000-idle-connection workload needs (the
- * runtime's default limit is 4096).
+ * runtime's default limit is 4096), and --option, which sets any
+ * RpcrtServerSetOption option by its number (rpcrt_ext.h), so that a
+ * wrapper script can give `rpcbench --compare` the same server with one
+ * setting changed (e.g. --option 9=10000: a 10 ms inline grace).
  *
  *   rpcbench-server [--listen BINDING]... [--max-connections N]
+ *                   [--option NUMBER=VALUE]...
  *
  * Prints "listening BINDING" per endpoint, serves until SIGTERM/SIGINT,
  * then stops listening, shuts the runtime down and exits 0 (so that an
@@ -28,6 +32,8 @@ main(int argc, char **argv)
 {
     const char *listen[8];
     unsigned nlisten = 0;
+    unsigned long opt_id[8], opt_val[8];
+    unsigned nopt = 0;
     unsigned long max_conns = 0;
     sigset_t sigs;
     RPC_STATUS st;
@@ -38,9 +44,13 @@ main(int argc, char **argv)
             listen[nlisten++] = argv[++i];
         } else if (strcmp(argv[i], "--max-connections") == 0 && i + 1 < argc) {
             max_conns = strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--option") == 0 && i + 1 < argc && nopt < 8 &&
+                   sscanf(argv[i + 1], "%lu=%lu", &opt_id[nopt], &opt_val[nopt]) == 2) {
+            nopt++;
+            i++;
         } else {
             fprintf(stderr, "usage: rpcbench-server [--listen BINDING]... "
-                            "[--max-connections N]\n");
+                            "[--max-connections N] [--option NUMBER=VALUE]...\n");
             return 2;
         }
     }
@@ -56,6 +66,13 @@ main(int argc, char **argv)
         (st = RpcrtServerSetOption(RPCRT_OPT_MAX_CONNECTIONS, max_conns)) != RPC_S_OK) {
         fprintf(stderr, "rpcbench-server: max connections %lu: %ld\n", max_conns, (long)st);
         return 1;
+    }
+    for (unsigned i = 0; i < nopt; i++) {
+        if ((st = RpcrtServerSetOption((unsigned)opt_id[i], opt_val[i])) != RPC_S_OK) {
+            fprintf(stderr, "rpcbench-server: option %lu=%lu: %ld\n", opt_id[i],
+                    opt_val[i], (long)st);
+            return 1;
+        }
     }
     if ((st = rpctest_register()) != RPC_S_OK) {
         fprintf(stderr, "rpcbench-server: register: %ld\n", (long)st);
