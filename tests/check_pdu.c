@@ -523,47 +523,44 @@ START_TEST(test_frag_hdr_put)
     for (size_t d = 0; d < sizeof(dreps); d++) {
         for (size_t fl = 0; fl < sizeof(flag_sets); fl++) {
             for (size_t n = 0; n <= sizeof(stub); n += 20) {
-                uint8_t want[RPC_REQUEST_HDR_LEN + sizeof(stub)];
-                uint8_t got[RPC_REQUEST_HDR_LEN];
-                struct ndr_cursor c;
-                struct rpc_pdu p;
+                for (int resp = 0; resp < 2; resp++) {
+                    uint8_t want[RPC_REQUEST_HDR_LEN + sizeof(stub)];
+                    uint8_t got[RPC_REQUEST_HDR_LEN];
+                    uint32_t call_id = 0x01020304u + (uint32_t)n;
+                    uint32_t hint = 0x0a0b0c0du - (uint32_t)n;
+                    uint16_t len = (uint16_t)(RPC_REQUEST_HDR_LEN + n);
+                    uint8_t cc = (uint8_t)(0x77 + n);
+                    struct ndr_cursor c;
+                    struct rpc_pdu p;
 
-                rpc_pdu_init(&p, PTYPE_REQUEST, 0x01020304u + (uint32_t)n);
-                p.hdr.drep[0] = dreps[d];
-                p.hdr.pfc_flags = flag_sets[fl];
-                p.u.request.alloc_hint = 0x0a0b0c0du - (uint32_t)n;
-                p.u.request.cont_id = 0x1122;
-                p.u.request.opnum = 0x3344;
-                p.u.request.stub = stub;
-                p.u.request.stub_len = n;
-                ndr_init_write_fixed(&c, want, sizeof(want), dreps[d]);
-                ck_assert_int_eq(rpc_pdu_encode(&p, &c), 0);
-                ck_assert_uint_eq(c.len, RPC_REQUEST_HDR_LEN + n);
-                memset(got, 0xee, sizeof(got));
-                rpc_request_hdr_put(got, flag_sets[fl], dreps[d],
-                                    (uint16_t)(RPC_REQUEST_HDR_LEN + n),
-                                    0x01020304u + (uint32_t)n,
-                                    0x0a0b0c0du - (uint32_t)n, 0x1122, 0x3344);
-                ck_assert_mem_eq(got, want, RPC_REQUEST_HDR_LEN);
-
-                rpc_pdu_init(&p, PTYPE_RESPONSE, 0x05060708u + (uint32_t)n);
-                p.hdr.drep[0] = dreps[d];
-                p.hdr.pfc_flags = flag_sets[fl];
-                p.u.response.alloc_hint = 0x0d0c0b0au + (uint32_t)n;
-                p.u.response.cont_id = 0x5566;
-                p.u.response.cancel_count = (uint8_t)(0x77 + n);
-                p.u.response.stub = stub;
-                p.u.response.stub_len = n;
-                ndr_init_write_fixed(&c, want, sizeof(want), dreps[d]);
-                ck_assert_int_eq(rpc_pdu_encode(&p, &c), 0);
-                ck_assert_uint_eq(c.len, RPC_RESPONSE_HDR_LEN + n);
-                memset(got, 0xee, sizeof(got));
-                rpc_response_hdr_put(got, flag_sets[fl], dreps[d],
-                                     (uint16_t)(RPC_RESPONSE_HDR_LEN + n),
-                                     0x05060708u + (uint32_t)n,
-                                     0x0d0c0b0au + (uint32_t)n, 0x5566,
-                                     (uint8_t)(0x77 + n));
-                ck_assert_mem_eq(got, want, RPC_RESPONSE_HDR_LEN);
+                    rpc_pdu_init(&p, resp ? PTYPE_RESPONSE : PTYPE_REQUEST, call_id);
+                    p.hdr.drep[0] = dreps[d];
+                    p.hdr.pfc_flags = flag_sets[fl];
+                    if (resp) {
+                        p.u.response.alloc_hint = hint;
+                        p.u.response.cont_id = 0x5566;
+                        p.u.response.cancel_count = cc;
+                        p.u.response.stub = stub;
+                        p.u.response.stub_len = n;
+                    } else {
+                        p.u.request.alloc_hint = hint;
+                        p.u.request.cont_id = 0x1122;
+                        p.u.request.opnum = 0x3344;
+                        p.u.request.stub = stub;
+                        p.u.request.stub_len = n;
+                    }
+                    ndr_init_write_fixed(&c, want, sizeof(want), dreps[d]);
+                    ck_assert_int_eq(rpc_pdu_encode(&p, &c), 0);
+                    ck_assert_uint_eq(c.len, len);
+                    memset(got, 0xee, sizeof(got));
+                    if (resp)
+                        rpc_response_hdr_put(got, flag_sets[fl], dreps[d], len, call_id,
+                                             hint, 0x5566, cc);
+                    else
+                        rpc_request_hdr_put(got, flag_sets[fl], dreps[d], len, call_id,
+                                            hint, 0x1122, 0x3344);
+                    ck_assert_mem_eq(got, want, RPC_REQUEST_HDR_LEN);
+                }
             }
         }
     }
