@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <netinet/in.h>
@@ -678,6 +679,33 @@ START_TEST(test_rebind_after_group_lost)
 }
 END_TEST
 
+/* Both libraries load with dlopen into a process linked with neither
+ * (a language binding's way), and answer: tests/dlopen_libs.c, run
+ * here, says why that could fail. */
+START_TEST(test_libs_dlopen)
+{
+    const char *b = getenv("top_builddir");
+    char prog[4096], client[4096], server[4096];
+    int status = 0;
+    pid_t pid;
+
+    if (b == NULL)
+        b = ".";
+    snprintf(prog, sizeof(prog), "%s/tests/dlopen_libs", b);
+    snprintf(client, sizeof(client), "%s/.libs/librpcrt-client.so.0", b);
+    snprintf(server, sizeof(server), "%s/.libs/librpcrt-server.so.0", b);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        execl(prog, prog, client, server, (char *)NULL);
+        _exit(127);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
 Suite *
 client_suite(void)
 {
@@ -696,6 +724,7 @@ client_suite(void)
     tcase_add_test(tc, test_tiny_fragments_from_peer);
     tcase_add_test(tc, test_irregular_fragments_from_peer);
     tcase_add_test(tc, test_rebind_after_group_lost);
+    tcase_add_test(tc, test_libs_dlopen);
     suite_add_tcase(s, tc);
     return s;
 }
