@@ -293,7 +293,9 @@ int clt_write_request(struct clt_conn *c, uint32_t call_id, uint16_t cont_id,
                       void *arg, int *first_sent);
 /* The reply of a call, assembled from its response fragments. */
 struct clt_reply {
-    uint8_t *buf;                    /* I_RpcrtBufAlloc'ed, NULL: none yet */
+    /* I_RpcrtBufAlloc'ed (the request's buffer once the request is out),
+     * NULL: none yet. */
+    uint8_t *buf;
     size_t len, cap;
     uint32_t drep;                   /* the first fragment's */
     int started;                     /* the first fragment came */

@@ -13,6 +13,7 @@
  * orphaned and gives up with RPC_S_CALL_FAILED.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -276,9 +277,17 @@ append_reply(struct clt_reply *r, const uint8_t *p, size_t n, uint32_t hint)
             cap = want = hint;
         while (cap < want)
             cap *= 2;
-        uint8_t *nr = r->buf == NULL ? clt_buf_alloc(cap) : realloc(r->buf, cap);
-        if (nr == NULL)
+        uint8_t *nr;
+
+        if (r->len == 0) {
+            /* Nothing in it to keep (it is the request's buffer, or none):
+             * a new one, from the cache of large buffers if it is large. */
+            if ((nr = clt_buf_alloc(cap)) == NULL)
+                return -1;
+            clt_buf_free(r->buf);
+        } else if ((nr = realloc(r->buf, cap)) == NULL) {
             return -1;
+        }
         r->buf = nr;
         r->cap = cap;
     }
@@ -515,8 +524,16 @@ I_RpcSendReceive(PRPC_MESSAGE Message)
     if (st == RPC_S_OK) {
         k.call_id = atomic_fetch_add(&a->next_call_id, 1);
         st = send_request(&k, cont_id, &object, Message);
-        if (st == RPC_S_OK)
+        if (st == RPC_S_OK) {
+            /* The request is out: its buffer takes the reply if it fits
+             * (a small call's reply then costs no allocation). */
+            if (Message->Buffer != NULL) {
+                k.r.buf = Message->Buffer;
+                k.r.cap = malloc_usable_size(k.r.buf);
+                Message->Buffer = NULL;
+            }
             st = receive_reply(&k);
+        }
         clt_conn_trim(k.c);
         clt_assoc_release(a, k.c);
     }
