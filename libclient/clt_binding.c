@@ -55,6 +55,8 @@ binding_get_buffer(struct rpc_handle *h, PRPC_MESSAGE msg)
     if ((p = clt_buf_alloc(msg->BufferLength)) == NULL)
         return RPC_S_OUT_OF_MEMORY;
     msg->Buffer = p;
+    /* Marks the buffer a client one: I_RpcFreeBuffer needs no lookup. */
+    msg->ReservedForRuntime = p;
     return RPC_S_OK;
 }
 

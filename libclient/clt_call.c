@@ -56,6 +56,14 @@ I_RpcFreeBuffer(PRPC_MESSAGE Message)
         return RPC_S_INVALID_ARG;
     if (Message->Buffer == NULL)
         return RPC_S_OK;
+    if (Message->ReservedForRuntime == Message->Buffer) {
+        /* A client buffer (binding_get_buffer, I_RpcSendReceive's reply):
+         * plain memory of ours, whatever its handle; no lookup. */
+        clt_buf_free(Message->Buffer);
+        Message->Buffer = NULL;
+        Message->ReservedForRuntime = NULL;
+        return RPC_S_OK;
+    }
     if ((h = I_RpcrtHandleGet(Message->Handle, RPC_HANDLE_ANY)) == NULL) {
         /* The buffer is ours whatever became of the handle. */
         clt_buf_free(Message->Buffer);
@@ -548,6 +556,7 @@ done:
         if (k.r.buf == NULL)
             k.r.buf = malloc(1);
         Message->Buffer = k.r.buf;
+        Message->ReservedForRuntime = k.r.buf;     /* I_RpcFreeBuffer */
         Message->BufferLength = (unsigned int)k.r.len;
         Message->DataRepresentation = k.r.drep;
         if (k.r.buf == NULL)

@@ -60,6 +60,9 @@ call_get_buffer(struct rpc_handle *h, PRPC_MESSAGE msg)
     k->reply = p;
     k->reply_cap = n;
     msg->Buffer = p;
+    /* Not a client buffer (a message reused from a client call may still
+     * carry that mark): I_RpcFreeBuffer must come here for it. */
+    msg->ReservedForRuntime = NULL;
     return RPC_S_OK;
 }
 

@@ -35,6 +35,9 @@ static atomic_int nheld;
 static RPC_STATUS misuse[8];
 /* r_complete_early: RpcServerTestCancel on its handle once completed. */
 static RPC_STATUS early_test_cancel;
+/* r_complete_early: its reply message kept the mark of a client buffer
+ * (I_RpcFreeBuffer would free it past the call, which still owns it). */
+static int early_marked;
 static void *routine_handle;
 
 static void
@@ -75,8 +78,11 @@ r_complete_early(PRPC_MESSAGE m)
     memset(&r, 0, sizeof(r));
     r.Handle = RpcAsyncGetCallHandle(&a);
     r.BufferLength = 4;
+    /* A message reused from a client call: its mark must not survive. */
+    r.ReservedForRuntime = &r;
     if (I_RpcGetBuffer(&r) != RPC_S_OK)
         RpcRaiseException(RPC_S_INTERNAL_ERROR);
+    early_marked = r.ReservedForRuntime != NULL;
     put32(r.Buffer, 0x1234);
     if (RpcAsyncCompleteCall(&a, &r) != RPC_S_OK)
         RpcRaiseException(RPC_S_INTERNAL_ERROR);
@@ -304,6 +310,7 @@ START_TEST(test_server_async_early_and_raise)
     ck_assert_uint_eq(c.value, 0x1234);
     ck_assert_int_eq(misuse[7], RPC_S_INVALID_ASYNC_CALL);
     ck_assert_int_eq(early_test_cancel, RPC_S_INVALID_BINDING);
+    ck_assert_int_eq(early_marked, 0);
 
     c.opnum = OP_RAISE_AFTER;
     client_main(&c);
