@@ -355,8 +355,8 @@ void rpc_pdu_init(struct rpc_pdu *p, uint8_t ptype, uint32_t call_id);
  * with PFC_OBJECT_UUID continues with the UUID at b + 24. */
 static inline void
 rpc_frag_hdr_common(uint8_t *b, uint8_t ptype, uint8_t flags, uint8_t drep0,
-                  uint16_t frag_length, uint32_t call_id, uint32_t alloc_hint,
-                  uint16_t cont_id)
+                    uint16_t frag_length, uint32_t call_id, uint32_t alloc_hint,
+                    uint16_t cont_id)
 {
     int le = drep_is_le(drep0);
 
@@ -379,7 +379,7 @@ rpc_request_hdr_put(uint8_t *b, uint8_t flags, uint8_t drep0,
                     uint32_t alloc_hint, uint16_t cont_id, uint16_t opnum)
 {
     rpc_frag_hdr_common(b, PTYPE_REQUEST, flags, drep0, frag_length, call_id,
-                      alloc_hint, cont_id);
+                        alloc_hint, cont_id);
     ndr_store(b + 22, 2, opnum, drep_is_le(drep0));
 }
 
@@ -390,7 +390,7 @@ rpc_response_hdr_put(uint8_t *b, uint8_t flags, uint8_t drep0,
                      uint8_t cancel_count)
 {
     rpc_frag_hdr_common(b, PTYPE_RESPONSE, flags, drep0, frag_length, call_id,
-                      alloc_hint, cont_id);
+                        alloc_hint, cont_id);
     b[22] = cancel_count;
     b[23] = 0;                                      /* reserved */
 }
