@@ -148,11 +148,10 @@ rpc_peek_frag_length(const uint8_t *buf, size_t len, uint16_t *frag_length)
     return 0;
 }
 
-int
-rpc_hdr_decode(const uint8_t *buf, size_t len, struct rpc_hdr *h)
+/* The 16 bytes of a header, len >= 16 checked by the caller. */
+static inline void
+hdr_fields(const uint8_t *buf, struct rpc_hdr *h)
 {
-    if (buf == NULL || len < RPC_HDR_LEN)
-        return PROTO_E_SHORT;
     h->rpc_vers = buf[0];
     h->rpc_vers_minor = buf[1];
     h->ptype = buf[2];
@@ -161,6 +160,14 @@ rpc_hdr_decode(const uint8_t *buf, size_t len, struct rpc_hdr *h)
     h->frag_length = hdr_u16(buf + 8, buf[4]);
     h->auth_length = hdr_u16(buf + 10, buf[4]);
     h->call_id = hdr_u32(buf + 12, buf[4]);
+}
+
+int
+rpc_hdr_decode(const uint8_t *buf, size_t len, struct rpc_hdr *h)
+{
+    if (buf == NULL || len < RPC_HDR_LEN)
+        return PROTO_E_SHORT;
+    hdr_fields(buf, h);
     return 0;
 }
 
@@ -526,7 +533,6 @@ parse_frag_fast(const uint8_t *buf, size_t len, struct rpc_pdu *p)
     static const uint8_t allowed_resp = PFC_FIRST_FRAG | PFC_LAST_FRAG |
         PFC_PENDING_CANCEL | PFC_CONC_MPX;
     uint8_t ptype, flags, d0;
-    int le;
 
     if (buf == NULL || len < RPC_REQUEST_HDR_LEN || len > UINT16_MAX ||
         buf[0] != RPC_C_VERS || buf[1] > RPC_C_VERS_MINOR_MAX ||
@@ -536,7 +542,6 @@ parse_frag_fast(const uint8_t *buf, size_t len, struct rpc_pdu *p)
     ptype = buf[2];
     flags = buf[3];
     d0 = buf[4];
-    le = drep_is_le(d0);
     if (ptype == PTYPE_REQUEST) {
         if ((flags & ~allowed_req) != 0)
             return 0;
@@ -546,29 +551,23 @@ parse_frag_fast(const uint8_t *buf, size_t len, struct rpc_pdu *p)
     } else {
         return 0;
     }
-    if (ndr_load(buf + 8, 2, le) != len || ndr_load(buf + 10, 2, le) != 0)
+    if (hdr_u16(buf + 8, d0) != len || hdr_u16(buf + 10, d0) != 0)
         return 0;
     memset(p, 0, sizeof(*p));
-    p->hdr.rpc_vers = buf[0];
-    p->hdr.rpc_vers_minor = buf[1];
-    p->hdr.ptype = ptype;
-    p->hdr.pfc_flags = flags;
-    memcpy(p->hdr.drep, buf + 4, 4);
-    p->hdr.frag_length = (uint16_t)len;
-    p->hdr.call_id = (uint32_t)ndr_load(buf + 12, 4, le);
+    hdr_fields(buf, &p->hdr);
     if (ptype == PTYPE_REQUEST) {
         struct rpc_request *q = &p->u.request;
 
-        q->alloc_hint = (uint32_t)ndr_load(buf + 16, 4, le);
-        q->cont_id = (uint16_t)ndr_load(buf + 20, 2, le);
-        q->opnum = (uint16_t)ndr_load(buf + 22, 2, le);
+        q->alloc_hint = hdr_u32(buf + 16, d0);
+        q->cont_id = hdr_u16(buf + 20, d0);
+        q->opnum = hdr_u16(buf + 22, d0);
         q->stub = buf + RPC_REQUEST_HDR_LEN;
         q->stub_len = len - RPC_REQUEST_HDR_LEN;
     } else {
         struct rpc_response *q = &p->u.response;
 
-        q->alloc_hint = (uint32_t)ndr_load(buf + 16, 4, le);
-        q->cont_id = (uint16_t)ndr_load(buf + 20, 2, le);
+        q->alloc_hint = hdr_u32(buf + 16, d0);
+        q->cont_id = hdr_u16(buf + 20, d0);
         q->cancel_count = buf[22];
         q->reserved = buf[23];
         q->stub = buf + RPC_RESPONSE_HDR_LEN;
