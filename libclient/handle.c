@@ -109,9 +109,9 @@ grow(struct shard *sh)
     return 0;
 }
 
-RPC_STATUS
-I_RpcrtHandleInit(struct rpc_handle *h, uint32_t kind,
-                  const struct rpc_handle_ops *ops)
+static RPC_STATUS
+enter(struct rpc_handle *h, uint32_t kind, const struct rpc_handle_ops *ops,
+      int retired)
 {
     size_t x = hash_ptr(h), i;
     struct shard *sh = shard_of(x);
@@ -120,7 +120,7 @@ I_RpcrtHandleInit(struct rpc_handle *h, uint32_t kind,
     h->kind = kind;
     h->ops = ops;
     atomic_init(&h->refs, 1);
-    atomic_init(&h->retired, 0);
+    atomic_init(&h->retired, retired);
     pthread_mutex_lock(&sh->lock);
     if ((sh->nused + 1) * 4 > sh->nslots * 3 && grow(sh) != 0) {
         pthread_mutex_unlock(&sh->lock);
@@ -137,8 +137,38 @@ I_RpcrtHandleInit(struct rpc_handle *h, uint32_t kind,
     return RPC_S_OK;
 }
 
+RPC_STATUS
+I_RpcrtHandleInit(struct rpc_handle *h, uint32_t kind,
+                  const struct rpc_handle_ops *ops)
+{
+    return enter(h, kind, ops, 0);
+}
+
+RPC_STATUS
+I_RpcrtHandleInitWithdrawn(struct rpc_handle *h, uint32_t kind,
+                           const struct rpc_handle_ops *ops)
+{
+    return enter(h, kind, ops, 1);
+}
+
 void
-I_RpcrtHandleRetire(struct rpc_handle *h)
+I_RpcrtHandleActivate(struct rpc_handle *h)
+{
+    /* Release: a lookup that sees the flag clear sees what the creator
+     * wrote before. */
+    atomic_store_explicit(&h->retired, 0, memory_order_release);
+}
+
+void
+I_RpcrtHandleWithdraw(struct rpc_handle *h)
+{
+    /* No lock: a lookup that saw the flag clear under its shard's lock
+     * took its reference while the creator's still held the object. */
+    atomic_store_explicit(&h->retired, 1, memory_order_release);
+}
+
+void
+I_RpcrtHandleUnlist(struct rpc_handle *h)
 {
     size_t x = hash_ptr(h), i;
     struct shard *sh = shard_of(x);
@@ -154,6 +184,12 @@ I_RpcrtHandleRetire(struct rpc_handle *h)
         }
     }
     pthread_mutex_unlock(&sh->lock);
+}
+
+void
+I_RpcrtHandleRetire(struct rpc_handle *h)
+{
+    I_RpcrtHandleUnlist(h);
     I_RpcrtHandlePut(h);
 }
 
@@ -179,7 +215,8 @@ I_RpcrtHandleGet(const void *p, uint32_t kind)
     pthread_mutex_lock(&sh->lock);
     if (sh->nslots > 0) {
         i = probe(sh, p, x, &found);
-        if (found && (kind == RPC_HANDLE_ANY || sh->slots[i]->kind == kind)) {
+        if (found && (kind == RPC_HANDLE_ANY || sh->slots[i]->kind == kind) &&
+            !atomic_load_explicit(&sh->slots[i]->retired, memory_order_acquire)) {
             h = sh->slots[i];
             atomic_fetch_add(&h->refs, 1);
         }

@@ -54,6 +54,22 @@ RPCRT_INTERNAL RPC_STATUS I_RpcrtHandleInit(struct rpc_handle *h, uint32_t kind,
 /* Removes h from the registry (later lookups fail) and drops the
  * creator's reference. */
 RPCRT_INTERNAL void I_RpcrtHandleRetire(struct rpc_handle *h);
+/* The two halves of that, for a caller that wants lookups to fail now
+ * and the registry's lock later (a server call: its answer goes out
+ * first).  Withdraw: lookups fail from now on; the entry and the
+ * creator's reference stay.  Unlist: removes the entry; the creator's
+ * reference stays the caller's to drop. */
+RPCRT_INTERNAL void I_RpcrtHandleWithdraw(struct rpc_handle *h);
+RPCRT_INTERNAL void I_RpcrtHandleUnlist(struct rpc_handle *h);
+/* I_RpcrtHandleInit with lookups failing until I_RpcrtHandleActivate: an
+ * object made ready before it is needed (a server thread's next call),
+ * so that what is left when it is needed is a store.  The creator's
+ * reference is there from the start; the object is dropped with
+ * I_RpcrtHandleRetire as any other. */
+RPCRT_INTERNAL RPC_STATUS I_RpcrtHandleInitWithdrawn(struct rpc_handle *h,
+                                                     uint32_t kind,
+                                                     const struct rpc_handle_ops *ops);
+RPCRT_INTERNAL void I_RpcrtHandleActivate(struct rpc_handle *h);
 /* If p is a live handle of that kind (RPC_HANDLE_ANY: any), takes a
  * reference and returns it; else NULL.  p is not dereferenced unless it is
  * registered. */

@@ -296,6 +296,9 @@ struct srv_call {
     struct srv_conninfo info;        /* a copy of its connection's */
     RPC_SYNTAX_IDENTIFIER xfer;      /* RPC_MESSAGE.TransferSyntax */
     struct srv_async *async;         /* I_RpcAsyncSetHandle (routine's thread) */
+    /* In the handle registry (active, or a withdrawn spare); cleared when
+     * srv_call_complete takes it out. */
+    int listed;
     /* Written by the I/O thread at any time, read by anyone. */
     atomic_uint cancels;             /* co_cancels (+1 when orphaned) */
     atomic_int orphaned;             /* orphaned PDU or connection lost */
@@ -533,6 +536,10 @@ void srv_call_direct_took(struct srv_conn *c, size_t nfrag, size_t took,
                           int last);
 /* Frees a call that was never dispatched (I/O thread). */
 void srv_call_free(struct srv_call *call);
+/* A staying thread's next call object, made ready while no request waits
+ * (srv_call_spare_ready), and dropped when the thread leaves. */
+void srv_call_spare_ready(void);
+void srv_call_spare_drop(void);
 /* Runs the manager routine and encodes the answer (worker thread).
  * 1: the call is finished, its answer encoded (srv_call_complete is
  * next); 0: the routine made it asynchronous and it is still outstanding

@@ -35,6 +35,8 @@
 #include "libserver/srv.h"
 
 static RPCRT_TLS struct srv_call *tls_call;
+/* A staying thread's next call object (srv_call_spare_ready). */
+static RPCRT_TLS struct srv_call *tls_spare;
 
 /* ---- the call's handle -------------------------------------------------- */
 
@@ -147,6 +149,9 @@ srv_call_free(struct srv_call *k)
 {
     if (k == NULL)
         return;
+    if (k->listed)
+        /* A spare never dispatched: in the registry, withdrawn. */
+        I_RpcrtHandleUnlist(&k->h);
     I_RpcrtBufFree(k->req);
     I_RpcrtBufFree(k->reply);
     if (k->out != k->out_hdr)
@@ -160,9 +165,8 @@ srv_call_free(struct srv_call *k)
 /* ---- requests (I/O thread) ---------------------------------------------- */
 
 static struct srv_call *
-call_new(struct srv_conn *c, const struct rpc_pdu *p, const struct srv_pctx *ctx)
+call_alloc(void)
 {
-    const struct rpc_request *q = &p->u.request;
     /* malloc, then clear, not calloc: glibc's calloc bypasses the
      * per-thread cache, so every call took the allocator's slow paths (a
      * fifth of the server's instructions per null call went to malloc and
@@ -174,6 +178,49 @@ call_new(struct srv_conn *c, const struct rpc_pdu *p, const struct srv_pctx *ctx
         return NULL;
     __asm__ volatile("" : : "r"(k) : "memory");
     memset(k, 0, sizeof(*k));
+    return k;
+}
+
+/* The work of a call object that needs no request -- allocating it,
+ * clearing it, entering its handle in the registry (withdrawn) -- done
+ * by a thread that stays on a connection after it has sent an answer and
+ * before it waits for the next request, so that none of it comes
+ * between that request's arrival and its answer.  call_new takes it. */
+void
+srv_call_spare_ready(void)
+{
+    struct srv_call *k;
+
+    if (tls_spare != NULL || (k = call_alloc()) == NULL)
+        return;
+    if (I_RpcrtHandleInitWithdrawn(&k->h, RPC_HANDLE_SERVER_CALL,
+                                   &call_ops) != RPC_S_OK) {
+        free(k);
+        return;
+    }
+    k->listed = 1;
+    tls_spare = k;
+}
+
+void
+srv_call_spare_drop(void)
+{
+    struct srv_call *k = tls_spare;
+
+    tls_spare = NULL;
+    srv_call_free(k);
+}
+
+static struct srv_call *
+call_new(struct srv_conn *c, const struct rpc_pdu *p, const struct srv_pctx *ctx)
+{
+    const struct rpc_request *q = &p->u.request;
+    struct srv_call *k = tls_spare;
+
+    if (k != NULL)
+        tls_spare = NULL;
+    else if ((k = call_alloc()) == NULL)
+        return NULL;
     k->call_id = p->hdr.call_id;
     k->cont_id = q->cont_id;
     k->opnum = q->opnum;
@@ -301,13 +348,17 @@ dispatch(struct srv_conn *c, struct srv_call *k)
         }
     }
     k->max_xmit = c->max_xmit;
-    if (I_RpcrtHandleInit(&k->h, RPC_HANDLE_SERVER_CALL, &call_ops) != RPC_S_OK) {
+    if (k->listed) {
+        I_RpcrtHandleActivate(&k->h);
+    } else if (I_RpcrtHandleInit(&k->h, RPC_HANDLE_SERVER_CALL,
+                                 &call_ops) != RPC_S_OK) {
         srv_conn_fault(c, k->call_id, k->cont_id,
                        proto_nca_from_status(RPC_S_OUT_OF_MEMORY),
                        PFC_DID_NOT_EXECUTE, 0);
         srv_call_free(k);
         return;
     }
+    k->listed = 1;
     k->conn = c;
     srv_conn_ref(c);
     k->cnext = c->calls;
@@ -319,6 +370,7 @@ dispatch(struct srv_conn *c, struct srv_call *k)
         srv_log(RPCRT_LOG_INFO, "%s: call refused (%ld)", c->peer, (long)st);
         srv_conn_fault(c, k->call_id, k->cont_id, NCA_S_SERVER_TOO_BUSY,
                        PFC_DID_NOT_EXECUTE, 0);
+        k->listed = 0;
         I_RpcrtHandleRetire(&k->h);          /* frees k */
         return;
     }
@@ -590,15 +642,14 @@ srv_call_answer(struct srv_call *k, int fault, RPC_STATUS code, uint8_t flags,
         k->out = NULL;
         k->out_len = 0;
     }
-    I_RpcrtBufFree(k->req);
     I_RpcrtBufFree(k->reply);
-    k->req = k->reply = NULL;
+    k->reply = NULL;
 
     /* From here on the handle is no call in progress: RpcServerTestCancel
-     * on it says RPC_S_INVALID_BINDING.  The reference taken here keeps
-     * the object for the I/O thread. */
-    I_RpcrtHandleRef(&k->h);
-    I_RpcrtHandleRetire(&k->h);
+     * on it says RPC_S_INVALID_BINDING.  Its registry entry, and the
+     * request buffer, go after the answer is out (srv_call_complete):
+     * a client waits for neither. */
+    I_RpcrtHandleWithdraw(&k->h);
 }
 
 int
@@ -690,6 +741,9 @@ srv_call_complete(struct srv_call *k)
         }
         k->out = k->out_stub = NULL;
     }
+    /* The creator's reference becomes the I/O thread's (release). */
+    I_RpcrtHandleUnlist(&k->h);
+    k->listed = 0;
     dead = c->dead;
     pthread_mutex_lock(&srv.lock);
     srv_worker_call_ended_locked(k);

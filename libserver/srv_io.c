@@ -1357,6 +1357,7 @@ srv_io_stay(struct srv_stay *r)
             atomic_store(&c->close_pending, 1);
             break;
         }
+        srv_call_spare_ready();
         n = recv(c->fd, dst, space, 0);
         if (n < 0 && errno == EINTR)
             continue;
@@ -1408,13 +1409,16 @@ srv_io_stay(struct srv_stay *r)
         }
         /* Ended by another thread: the connection is the loop's, which
          * may have freed it already. */
-        if (ended)
+        if (ended) {
+            srv_call_spare_drop();
             return;
+        }
         if (left)
             break;
     }
     /* An idle connection holds no input buffer (read_cb's rule). */
     in_release_if_empty(c);
+    srv_call_spare_drop();
     pthread_mutex_lock(&srv.lock);
     stay_end_locked(r);
     pthread_mutex_unlock(&srv.lock);
