@@ -32,6 +32,7 @@
 #include <rpcrt/rpcdce.h>
 
 #include "libclient/handle.h"
+#include "libclient/lock.h"
 #include "proto/proto.h"
 
 /* Defaults a binding may change with options (see RpcBindingFromStringBinding(3)). */
@@ -77,7 +78,7 @@ struct clt_conn {
 
 struct clt_assoc {
     atomic_uint refs;
-    pthread_mutex_t lock;            /* idle list, assoc_group_id */
+    rpcrt_mutex lock;                /* idle list, assoc_group_id */
     enum rpc_protseq protseq;
     char *netaddr;
     char *endpoint;
@@ -90,7 +91,7 @@ struct clt_assoc {
 
 struct clt_binding {
     struct rpc_handle h;             /* first: the registry's view */
-    pthread_mutex_t lock;            /* the fields below */
+    rpcrt_mutex lock;                /* the fields below */
     enum rpc_protseq protseq;
     char *netaddr;                   /* never NULL */
     char *endpoint;                  /* never NULL; "" = not known */
@@ -103,7 +104,7 @@ struct clt_binding {
 struct clt_thread {
     pthread_t tid;
     struct clt_thread *next;         /* registry list */
-    pthread_mutex_t lock;            /* everything below */
+    rpcrt_mutex lock;                /* everything below */
     int wake_fd;                     /* eventfd; -1 until needed */
     long cancel_timeout;             /* seconds; -1 infinite */
     long call_timeout;               /* the current call's; RpcCancelThreadEx */

@@ -34,7 +34,6 @@ clt_assoc_unref(struct clt_assoc *a)
         n = c->next;
         clt_conn_close(c);
     }
-    pthread_mutex_destroy(&a->lock);
     free(a->netaddr);
     free(a->endpoint);
     free(a);
@@ -133,9 +132,9 @@ negotiate(struct clt_assoc *a, struct clt_conn *c, struct clt_cancel *cc,
     p.u.bind.ctx = ctx;
     p.u.bind.max_xmit_frag = a->max_frag;
     p.u.bind.max_recv_frag = a->max_frag;
-    pthread_mutex_lock(&a->lock);
+    rpcrt_mutex_lock(&a->lock);
     p.u.bind.assoc_group_id = a->assoc_group_id;
-    pthread_mutex_unlock(&a->lock);
+    rpcrt_mutex_unlock(&a->lock);
 
     clt_deadline_in_ms(&dl, CLT_BIND_TIMEOUT_MS);
     if (clt_conn_send_pdu(c, &p, &dl) != 0)
@@ -175,10 +174,10 @@ negotiate(struct clt_assoc *a, struct clt_conn *c, struct clt_cancel *cc,
              * with its last connection (MS-RPCE 3.3.1.5.2.2), e.g. after a
              * cancel let the connection go.  Forget it; the caller binds
              * again in a new group. */
-            pthread_mutex_lock(&a->lock);
+            rpcrt_mutex_lock(&a->lock);
             if (a->assoc_group_id == p.u.bind.assoc_group_id)
                 a->assoc_group_id = 0;
-            pthread_mutex_unlock(&a->lock);
+            rpcrt_mutex_unlock(&a->lock);
             st = RPC_S_CALL_FAILED_DNE_GROUP;
         }
     } else if (r.hdr.ptype == PTYPE_FAULT && alter) {
@@ -200,10 +199,10 @@ negotiate(struct clt_assoc *a, struct clt_conn *c, struct clt_cancel *cc,
                 r.u.bind_ack.results[1].result == P_CONT_NEGOTIATE_ACK)
                 c->features = r.u.bind_ack.results[1].reason &
                               BTFN_KEEP_CONNECTION_ON_ORPHAN;
-            pthread_mutex_lock(&a->lock);
+            rpcrt_mutex_lock(&a->lock);
             if (a->assoc_group_id == 0)
                 a->assoc_group_id = r.u.bind_ack.assoc_group_id;
-            pthread_mutex_unlock(&a->lock);
+            rpcrt_mutex_unlock(&a->lock);
         }
         if (st == RPC_S_OK && add_ctx(c, iface, id) != 0)
             st = RPC_S_OUT_OF_MEMORY;
@@ -226,7 +225,7 @@ clt_assoc_acquire(struct clt_assoc *a, struct clt_cancel *cc,
 
     *out = NULL;
     /* Prefer an idle connection that already has the context. */
-    pthread_mutex_lock(&a->lock);
+    rpcrt_mutex_lock(&a->lock);
     for (pp = &a->idle; *pp != NULL; pp = &(*pp)->next) {
         if (find_ctx(*pp, iface) != NULL) {
             c = *pp;
@@ -240,18 +239,18 @@ clt_assoc_acquire(struct clt_assoc *a, struct clt_cancel *cc,
         a->idle = c->next;
         a->n_idle--;
     }
-    pthread_mutex_unlock(&a->lock);
+    rpcrt_mutex_unlock(&a->lock);
 
     while (c != NULL && clt_conn_stale(c)) {
         /* The server closed it while idle: take the next one. */
         c->next = stale;
         stale = c;
-        pthread_mutex_lock(&a->lock);
+        rpcrt_mutex_lock(&a->lock);
         if ((c = a->idle) != NULL) {
             a->idle = c->next;
             a->n_idle--;
         }
-        pthread_mutex_unlock(&a->lock);
+        rpcrt_mutex_unlock(&a->lock);
     }
     while (stale != NULL) {
         struct clt_conn *n = stale->next;
@@ -299,13 +298,13 @@ clt_assoc_release(struct clt_assoc *a, struct clt_conn *c)
         return;
     }
     clock_gettime(CLOCK_MONOTONIC, &c->idle_since);
-    pthread_mutex_lock(&a->lock);
+    rpcrt_mutex_lock(&a->lock);
     if (a->n_idle < CLT_MAX_IDLE_CONNS) {
         c->next = a->idle;
         a->idle = c;
         a->n_idle++;
         c = NULL;
     }
-    pthread_mutex_unlock(&a->lock);
+    rpcrt_mutex_unlock(&a->lock);
     clt_conn_close(c);
 }

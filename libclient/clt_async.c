@@ -673,9 +673,9 @@ I_RpcAsyncSend(PRPC_MESSAGE Message, PRPC_ASYNC_STATE pAsync)
                  ? pAsync->u.NotificationRoutine : NULL;
     k->state = AC_PENDING;
 
-    pthread_mutex_lock(&b->lock);
+    rpcrt_mutex_lock(&b->lock);
     object = b->object;
-    pthread_mutex_unlock(&b->lock);
+    rpcrt_mutex_unlock(&b->lock);
     if ((st = clt_binding_resolve(b, &ci->InterfaceId)) != RPC_S_OK ||
         (st = clt_binding_assoc(b, &a)) != RPC_S_OK)
         goto out;
@@ -690,7 +690,7 @@ I_RpcAsyncSend(PRPC_MESSAGE Message, PRPC_ASYNC_STATE pAsync)
      * asynchronous call (RpcAsyncCancelCall does): its cancel state is a
      * thread state of its own that nobody posts to. */
     memset(&nobody, 0, sizeof(nobody));
-    pthread_mutex_init(&nobody.lock, NULL);
+    rpcrt_mutex_init(&nobody.lock);
     nobody.wake_fd = -1;
     nobody.cancel_timeout = nobody.call_timeout = RPC_C_CANCEL_INFINITE_TIMEOUT;
     cc.ts = &nobody;
@@ -729,8 +729,6 @@ out:
         clt_assoc_unref(a);
     if (b != NULL)
         I_RpcrtHandlePut(&b->h);
-    if (cc.ts == &nobody)
-        pthread_mutex_destroy(&nobody.lock);
     /* The request buffer is the runtime's, whatever happened. */
     free(Message->Buffer);
     Message->Buffer = NULL;

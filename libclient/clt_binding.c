@@ -40,7 +40,6 @@ binding_destroy(struct rpc_handle *h)
     free(b->netaddr);
     free(b->endpoint);
     free(b->options);
-    pthread_mutex_destroy(&b->lock);
     free(b);
 }
 
@@ -108,7 +107,7 @@ binding_new(enum rpc_protseq ps, const char *netaddr, const char *endpoint,
 
     if (b == NULL)
         return RPC_S_OUT_OF_MEMORY;
-    pthread_mutex_init(&b->lock, NULL);
+    rpcrt_mutex_init(&b->lock);
     b->protseq = ps;
     b->netaddr = strdup(netaddr != NULL ? netaddr : "");
     b->endpoint = strdup(endpoint != NULL ? endpoint : "");
@@ -184,7 +183,7 @@ binding_to_string(struct rpc_handle *h, RPC_CSTR *out)
     char *s = NULL;
     RPC_STATUS st;
 
-    pthread_mutex_lock(&b->lock);
+    rpcrt_mutex_lock(&b->lock);
     if (!UuidIsNil(&b->object, NULL))
         proto_uuid_format(&b->object, uuid);
     sb.obj_uuid = uuid;
@@ -193,7 +192,7 @@ binding_to_string(struct rpc_handle *h, RPC_CSTR *out)
     sb.endpoint = b->endpoint;
     sb.options = b->options;
     st = proto_strbinding_compose(&sb, &s);
-    pthread_mutex_unlock(&b->lock);
+    rpcrt_mutex_unlock(&b->lock);
     *out = (RPC_CSTR)s;
     return st;
 }
@@ -203,9 +202,9 @@ binding_inq_object(struct rpc_handle *h, UUID *obj)
 {
     struct clt_binding *b = (struct clt_binding *)h;
 
-    pthread_mutex_lock(&b->lock);
+    rpcrt_mutex_lock(&b->lock);
     *obj = b->object;
-    pthread_mutex_unlock(&b->lock);
+    rpcrt_mutex_unlock(&b->lock);
     return RPC_S_OK;
 }
 
@@ -252,9 +251,9 @@ RpcBindingCopy(RPC_BINDING_HANDLE SourceBinding, RPC_BINDING_HANDLE *Destination
     *DestinationBinding = NULL;
     if ((b = clt_binding_get(SourceBinding)) == NULL)
         return RPC_S_INVALID_BINDING;
-    pthread_mutex_lock(&b->lock);
+    rpcrt_mutex_lock(&b->lock);
     st = binding_new(b->protseq, b->netaddr, b->endpoint, b->options, &b->object, &n);
-    pthread_mutex_unlock(&b->lock);
+    rpcrt_mutex_unlock(&b->lock);
     I_RpcrtHandlePut(&b->h);
     if (st == RPC_S_OK)
         *DestinationBinding = n;
@@ -274,12 +273,12 @@ RpcBindingReset(RPC_BINDING_HANDLE Binding)
         I_RpcrtHandlePut(&b->h);
         return RPC_S_OUT_OF_MEMORY;
     }
-    pthread_mutex_lock(&b->lock);
+    rpcrt_mutex_lock(&b->lock);
     free(b->endpoint);
     b->endpoint = e;
     a = b->assoc;
     b->assoc = NULL;
-    pthread_mutex_unlock(&b->lock);
+    rpcrt_mutex_unlock(&b->lock);
     if (a != NULL)
         clt_assoc_unref(a);
     I_RpcrtHandlePut(&b->h);
@@ -293,12 +292,12 @@ RpcBindingSetObject(RPC_BINDING_HANDLE Binding, UUID *ObjectUuid)
 
     if ((b = clt_binding_get(Binding)) == NULL)
         return RPC_S_INVALID_BINDING;
-    pthread_mutex_lock(&b->lock);
+    rpcrt_mutex_lock(&b->lock);
     if (ObjectUuid != NULL)
         b->object = *ObjectUuid;
     else
         memset(&b->object, 0, sizeof(b->object));
-    pthread_mutex_unlock(&b->lock);
+    rpcrt_mutex_unlock(&b->lock);
     I_RpcrtHandlePut(&b->h);
     return RPC_S_OK;
 }
@@ -324,11 +323,11 @@ clt_binding_assoc(struct clt_binding *b, struct clt_assoc **out)
 {
     struct clt_assoc *a;
 
-    pthread_mutex_lock(&b->lock);
+    rpcrt_mutex_lock(&b->lock);
     if (b->endpoint[0] == '\0') {
         /* A partial binding: the caller resolves it first
          * (clt_binding_resolve). */
-        pthread_mutex_unlock(&b->lock);
+        rpcrt_mutex_unlock(&b->lock);
         return RPC_S_NO_ENDPOINT_FOUND;
     }
     if ((a = b->assoc) == NULL) {
@@ -339,18 +338,18 @@ clt_binding_assoc(struct clt_binding *b, struct clt_assoc **out)
                 free(a->netaddr);
                 free(a);
             }
-            pthread_mutex_unlock(&b->lock);
+            rpcrt_mutex_unlock(&b->lock);
             return RPC_S_OUT_OF_MEMORY;
         }
         atomic_init(&a->refs, 1);
         atomic_init(&a->next_call_id, 1);
-        pthread_mutex_init(&a->lock, NULL);
+        rpcrt_mutex_init(&a->lock);
         a->protseq = b->protseq;
         a->max_frag = b->max_frag;
         b->assoc = a;
     }
     clt_assoc_ref(a);
-    pthread_mutex_unlock(&b->lock);
+    rpcrt_mutex_unlock(&b->lock);
     *out = a;
     return RPC_S_OK;
 }

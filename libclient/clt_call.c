@@ -508,13 +508,13 @@ I_RpcSendReceive(PRPC_MESSAGE Message)
     }
     /* After a handle's first call its endpoint is known and its
      * association made: one look under its lock finds both. */
-    pthread_mutex_lock(&b->lock);
+    rpcrt_mutex_lock(&b->lock);
     object = b->object;
     if (b->endpoint[0] != '\0' && b->assoc != NULL) {
         a = b->assoc;
         clt_assoc_ref(a);
     }
-    pthread_mutex_unlock(&b->lock);
+    rpcrt_mutex_unlock(&b->lock);
     /* A partially bound handle is resolved through the endpoint mapper
      * at its first call. */
     if (a == NULL &&

@@ -87,8 +87,8 @@ RpcMgmtSetCancelTimeout(long Seconds)
         return RPC_S_INVALID_TIMEOUT;
     if ((ts = clt_thread_self()) == NULL)
         return RPC_S_OUT_OF_MEMORY;
-    pthread_mutex_lock(&ts->lock);
+    rpcrt_mutex_lock(&ts->lock);
     ts->cancel_timeout = Seconds;
-    pthread_mutex_unlock(&ts->lock);
+    rpcrt_mutex_unlock(&ts->lock);
     return RPC_S_OK;
 }

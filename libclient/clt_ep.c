@@ -157,29 +157,29 @@ clt_binding_resolve(struct clt_binding *b, const RPC_SYNTAX_IDENTIFIER *iface)
     GUID object;
     RPC_STATUS st;
 
-    pthread_mutex_lock(&b->lock);
+    rpcrt_mutex_lock(&b->lock);
     if (b->endpoint[0] != '\0') {
-        pthread_mutex_unlock(&b->lock);
+        rpcrt_mutex_unlock(&b->lock);
         return RPC_S_OK;
     }
     ps = b->protseq;
     object = b->object;
     netaddr = strdup(b->netaddr);
-    pthread_mutex_unlock(&b->lock);
+    rpcrt_mutex_unlock(&b->lock);
     if (netaddr == NULL)
         return RPC_S_OUT_OF_MEMORY;
     st = ep_map(ps, netaddr, &object, iface, &ep);
     free(netaddr);
     if (st != RPC_S_OK)
         return st;
-    pthread_mutex_lock(&b->lock);
+    rpcrt_mutex_lock(&b->lock);
     if (b->endpoint[0] == '\0') {
         /* Another thread may have resolved it meanwhile: keep the first. */
         free(b->endpoint);
         b->endpoint = ep;
         ep = NULL;
     }
-    pthread_mutex_unlock(&b->lock);
+    rpcrt_mutex_unlock(&b->lock);
     free(ep);
     return RPC_S_OK;
 }

@@ -33,7 +33,6 @@ thread_gone(void *p)
     pthread_mutex_unlock(&threads_lock);
     if (ts->wake_fd >= 0)
         close(ts->wake_fd);
-    pthread_mutex_destroy(&ts->lock);
     free(ts);
 }
 
@@ -59,11 +58,10 @@ clt_thread_self(void)
     ts->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     ts->cancel_timeout = RPC_C_CANCEL_INFINITE_TIMEOUT;
     ts->blk_fd = -1;
-    pthread_mutex_init(&ts->lock, NULL);
+    rpcrt_mutex_init(&ts->lock);
     if (ts->wake_fd < 0 || pthread_setspecific(thread_key, ts) != 0) {
         if (ts->wake_fd >= 0)
             close(ts->wake_fd);
-        pthread_mutex_destroy(&ts->lock);
         free(ts);
         return NULL;
     }
@@ -86,25 +84,25 @@ drain(int fd)
 void
 clt_thread_call_begin(struct clt_thread *ts)
 {
-    pthread_mutex_lock(&ts->lock);
+    rpcrt_mutex_lock(&ts->lock);
     ts->in_call = 1;
     if (atomic_load_explicit(&ts->cancels, memory_order_relaxed) > 0)
         drain(ts->wake_fd);
     atomic_store_explicit(&ts->cancels, 0, memory_order_relaxed);
     ts->call_timeout = ts->cancel_timeout;
-    pthread_mutex_unlock(&ts->lock);
+    rpcrt_mutex_unlock(&ts->lock);
 }
 
 void
 clt_thread_call_end(struct clt_thread *ts)
 {
-    pthread_mutex_lock(&ts->lock);
+    rpcrt_mutex_lock(&ts->lock);
     ts->in_call = 0;
     /* Leave the wake fd quiet for the next call. */
     if (atomic_load_explicit(&ts->cancels, memory_order_relaxed) > 0)
         drain(ts->wake_fd);
     atomic_store_explicit(&ts->cancels, 0, memory_order_relaxed);
-    pthread_mutex_unlock(&ts->lock);
+    rpcrt_mutex_unlock(&ts->lock);
 }
 
 unsigned
@@ -112,7 +110,7 @@ clt_thread_cancels(struct clt_thread *ts, long *timeout, struct timespec *since)
 {
     unsigned n;
 
-    pthread_mutex_lock(&ts->lock);
+    rpcrt_mutex_lock(&ts->lock);
     /* The wake fd is written only with a cancel: no read() per look. */
     n = atomic_load_explicit(&ts->cancels, memory_order_relaxed);
     if (n > 0)
@@ -121,7 +119,7 @@ clt_thread_cancels(struct clt_thread *ts, long *timeout, struct timespec *since)
         *timeout = ts->call_timeout;
     if (since != NULL)
         *since = ts->first_cancel;
-    pthread_mutex_unlock(&ts->lock);
+    rpcrt_mutex_unlock(&ts->lock);
     return n;
 }
 
@@ -131,7 +129,7 @@ clt_thread_block_begin(struct clt_thread *ts, int fd, uint32_t call_id,
 {
     int ok;
 
-    pthread_mutex_lock(&ts->lock);
+    rpcrt_mutex_lock(&ts->lock);
     ok = atomic_load_explicit(&ts->cancels, memory_order_relaxed) == seen;
     if (ok) {
         ts->blk_fd = fd;
@@ -139,7 +137,7 @@ clt_thread_block_begin(struct clt_thread *ts, int fd, uint32_t call_id,
         ts->blk_sent = 0;
         ts->blk_broken = 0;
     }
-    pthread_mutex_unlock(&ts->lock);
+    rpcrt_mutex_unlock(&ts->lock);
     return ok;
 }
 
@@ -149,13 +147,13 @@ clt_thread_block_end(struct clt_thread *ts, int *broken)
     unsigned n;
 
     /* Once this returns no cancelling thread touches the connection. */
-    pthread_mutex_lock(&ts->lock);
+    rpcrt_mutex_lock(&ts->lock);
     ts->blk_fd = -1;
     n = ts->blk_sent;
     *broken = ts->blk_broken;
     ts->blk_sent = 0;
     ts->blk_broken = 0;
-    pthread_mutex_unlock(&ts->lock);
+    rpcrt_mutex_unlock(&ts->lock);
     return n;
 }
 
@@ -170,7 +168,7 @@ clt_thread_post_cancel(pthread_t tid, long timeout, int *found)
     for (ts = threads; ts != NULL; ts = ts->next) {
         if (pthread_equal(ts->tid, tid)) {
             *found = 1;
-            pthread_mutex_lock(&ts->lock);
+            rpcrt_mutex_lock(&ts->lock);
             if (ts->in_call) {
                 uint64_t one = 1;
                 if (atomic_fetch_add_explicit(&ts->cancels, 1,
@@ -195,7 +193,7 @@ clt_thread_post_cancel(pthread_t tid, long timeout, int *found)
                 if (r != 0)
                     (void)!write(ts->wake_fd, &one, sizeof(one));
             }
-            pthread_mutex_unlock(&ts->lock);
+            rpcrt_mutex_unlock(&ts->lock);
             break;
         }
     }

@@ -21,18 +21,19 @@
 #include <stdlib.h>
 
 #include "libclient/handle.h"
+#include "libclient/lock.h"
 #include "proto/proto.h"
 
 #define NSHARDS 16u                  /* a power of two */
 #define SHARD_BITS 4
 
 struct shard {
-    _Alignas(64) pthread_mutex_t lock;   /* a cache line each */
+    _Alignas(64) rpcrt_mutex lock;       /* a cache line each */
     struct rpc_handle **slots;           /* NULL: empty; TOMB: deleted */
     size_t nslots, nused, nlive;
 };
 
-#define SHARD {.lock = PTHREAD_MUTEX_INITIALIZER}
+#define SHARD {.lock = RPCRT_MUTEX_INITIALIZER}
 static struct shard shards[NSHARDS] = {
     SHARD, SHARD, SHARD, SHARD, SHARD, SHARD, SHARD, SHARD,
     SHARD, SHARD, SHARD, SHARD, SHARD, SHARD, SHARD, SHARD,
@@ -121,9 +122,9 @@ enter(struct rpc_handle *h, uint32_t kind, const struct rpc_handle_ops *ops,
     h->ops = ops;
     atomic_init(&h->refs, 1);
     atomic_init(&h->retired, retired);
-    pthread_mutex_lock(&sh->lock);
+    rpcrt_mutex_lock(&sh->lock);
     if ((sh->nused + 1) * 4 > sh->nslots * 3 && grow(sh) != 0) {
-        pthread_mutex_unlock(&sh->lock);
+        rpcrt_mutex_unlock(&sh->lock);
         return RPC_S_OUT_OF_MEMORY;
     }
     i = probe(sh, h, x, &found);
@@ -133,7 +134,7 @@ enter(struct rpc_handle *h, uint32_t kind, const struct rpc_handle_ops *ops,
         sh->slots[i] = h;
         sh->nlive++;
     }
-    pthread_mutex_unlock(&sh->lock);
+    rpcrt_mutex_unlock(&sh->lock);
     return RPC_S_OK;
 }
 
@@ -175,7 +176,7 @@ I_RpcrtHandleUnlist(struct rpc_handle *h)
     int found;
 
     atomic_store_explicit(&h->retired, 1, memory_order_release);
-    pthread_mutex_lock(&sh->lock);
+    rpcrt_mutex_lock(&sh->lock);
     if (sh->nslots > 0) {
         i = probe(sh, h, x, &found);
         if (found) {
@@ -183,7 +184,7 @@ I_RpcrtHandleUnlist(struct rpc_handle *h)
             sh->nlive--;
         }
     }
-    pthread_mutex_unlock(&sh->lock);
+    rpcrt_mutex_unlock(&sh->lock);
 }
 
 void
@@ -212,7 +213,7 @@ I_RpcrtHandleGet(const void *p, uint32_t kind)
     h = NULL;
     x = hash_ptr(p);
     sh = shard_of(x);
-    pthread_mutex_lock(&sh->lock);
+    rpcrt_mutex_lock(&sh->lock);
     if (sh->nslots > 0) {
         i = probe(sh, p, x, &found);
         if (found && (kind == RPC_HANDLE_ANY || sh->slots[i]->kind == kind) &&
@@ -221,7 +222,7 @@ I_RpcrtHandleGet(const void *p, uint32_t kind)
             atomic_fetch_add(&h->refs, 1);
         }
     }
-    pthread_mutex_unlock(&sh->lock);
+    rpcrt_mutex_unlock(&sh->lock);
     return h;
 }
 

@@ -59,6 +59,7 @@
 #include <rpcrt/rpcrt_ext.h>
 
 #include "libclient/handle.h"
+#include "libclient/lock.h"
 #include "proto/proto.h"
 
 /* The functions of the public API (rpcdce.h, rpcrt_ext.h); everything
@@ -183,7 +184,7 @@ struct srv_conn {
     struct srv_conn *next, *prev;    /* srv.conns */
     unsigned refs;
     struct srv_endpoint *ep;
-    pthread_mutex_t wlock;
+    rpcrt_mutex wlock;
     int fd;                          /* wlock; -1 once closed */
     struct event *rev, *wev;         /* read / write events, NULL once closed */
     int wev_added;                   /* wlock: wev pending */

@@ -724,7 +724,7 @@ srv_call_complete(struct srv_call *k)
      * stop waits for running calls, then closes the connections), and
      * the call is marked answered only after both, under wlock, because
      * the I/O thread may free it from then on. */
-    pthread_mutex_lock(&c->wlock);
+    rpcrt_mutex_lock(&c->wlock);
     if (atomic_load(&k->orphaned)) {
         /* Its client gave up on it: the answer is dropped (C706 12.4). */
         srv_log(RPCRT_LOG_DEBUG, "%s: answer of orphaned call %u dropped",
@@ -750,7 +750,7 @@ srv_call_complete(struct srv_call *k)
     if (!dead)
         atomic_store(&k->answered, 1);
     pthread_mutex_unlock(&srv.lock);
-    pthread_mutex_unlock(&c->wlock);
+    rpcrt_mutex_unlock(&c->wlock);
     if (dead) {
         /* The connection closed before: nobody reaps it any more; the
          * I/O thread releases it from the done queue (which may free the
@@ -793,7 +793,7 @@ srv_call_reap(struct srv_conn *c)
 
     if (c->calls == NULL)
         return;
-    pthread_mutex_lock(&c->wlock);
+    rpcrt_mutex_lock(&c->wlock);
     for (pp = &c->calls; *pp != NULL;) {
         struct srv_call *k = *pp;
 
@@ -805,7 +805,7 @@ srv_call_reap(struct srv_conn *c)
             pp = &k->cnext;
         }
     }
-    pthread_mutex_unlock(&c->wlock);
+    rpcrt_mutex_unlock(&c->wlock);
     while (list != NULL) {
         struct srv_call *k = list;
 

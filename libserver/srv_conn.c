@@ -29,7 +29,7 @@ srv_conn_new(struct srv_endpoint *ep, const char *peer)
     c->refs = 1;
     c->ep = ep;
     c->fd = -1;
-    pthread_mutex_init(&c->wlock, NULL);
+    rpcrt_mutex_init(&c->wlock);
     c->max_xmit = c->max_recv = SRV_MIN_FRAG;
     snprintf(c->peer, sizeof(c->peer), "%s", peer);
     return c;
@@ -54,7 +54,6 @@ srv_conn_unref(struct srv_conn *c)
     srv_if_unref(c->if_cache);
     free(c->ctx);
     free(c->in);
-    pthread_mutex_destroy(&c->wlock);
     free(c);
 }
 

@@ -660,9 +660,9 @@ srv_io_write(struct srv_conn *c, uint8_t *buf, size_t len)
 {
     int r;
 
-    pthread_mutex_lock(&c->wlock);
+    rpcrt_mutex_lock(&c->wlock);
     r = srv_io_write_locked(c, buf, len);
-    pthread_mutex_unlock(&c->wlock);
+    rpcrt_mutex_unlock(&c->wlock);
     return r;
 }
 
@@ -692,7 +692,7 @@ close_flush(struct srv_conn *c, unsigned seconds)
 {
     int pending;
 
-    pthread_mutex_lock(&c->wlock);
+    rpcrt_mutex_lock(&c->wlock);
     pending = c->out_head != NULL;
     if (pending) {
         struct timeval tv = {(time_t)seconds, 0};
@@ -702,7 +702,7 @@ close_flush(struct srv_conn *c, unsigned seconds)
         event_add(c->wev, &tv);
         c->wev_added = 1;
     }
-    pthread_mutex_unlock(&c->wlock);
+    rpcrt_mutex_unlock(&c->wlock);
     return pending;
 }
 
@@ -725,11 +725,11 @@ srv_io_close(struct srv_conn *c, int flush)
     /* Under wlock: a worker that holds an answer either wrote it before
      * this or sees the connection dead and hands its call to the done
      * queue (srv_call_complete). */
-    pthread_mutex_lock(&c->wlock);
+    rpcrt_mutex_lock(&c->wlock);
     c->dead = 1;
     c->closing = 1;
     out_free_all(c);
-    pthread_mutex_unlock(&c->wlock);
+    rpcrt_mutex_unlock(&c->wlock);
     if (c->rev != NULL) {
         event_free(c->rev);
         c->rev = NULL;
@@ -1083,9 +1083,9 @@ read_cb(evutil_socket_t fd, short what, void *arg)
         if (!c->closing && !c->reading_paused) {
             size_t queued;
 
-            pthread_mutex_lock(&c->wlock);
+            rpcrt_mutex_lock(&c->wlock);
             queued = c->out_bytes;
-            pthread_mutex_unlock(&c->wlock);
+            rpcrt_mutex_unlock(&c->wlock);
             if (queued > OUT_PAUSE) {
                 /* A peer that sends requests but does not read answers. */
                 c->reading_paused = 1;
@@ -1348,9 +1348,9 @@ srv_io_stay(struct srv_stay *r)
         srv_call_reap(c);
         if (has_running_calls(c))
             break;
-        pthread_mutex_lock(&c->wlock);
+        rpcrt_mutex_lock(&c->wlock);
         queued = c->out_head != NULL || c->dead || c->closing;
-        pthread_mutex_unlock(&c->wlock);
+        rpcrt_mutex_unlock(&c->wlock);
         if (queued)
             break;
         if (in_target(c, stack, &dst, &space) != 0) {
@@ -1438,7 +1438,7 @@ write_cb(evutil_socket_t fd, short what, void *arg)
         srv_io_close(c, 0);
         return;
     }
-    pthread_mutex_lock(&c->wlock);
+    rpcrt_mutex_lock(&c->wlock);
     for (struct srv_out *o = c->out_head; o != NULL && n < OUT_IOV; o = o->next)
         n += rpc_frag_iov(&o->f, o->off, iov + n, OUT_IOV - n);
     if (n > 0) {
@@ -1478,7 +1478,7 @@ write_cb(evutil_socket_t fd, short what, void *arg)
         c->wev_added = 0;
     }
     left = c->out_bytes;
-    pthread_mutex_unlock(&c->wlock);
+    rpcrt_mutex_unlock(&c->wlock);
 
     if (failed) {
         srv_log(RPCRT_LOG_INFO, "%s: %s", c->peer, strerror(errno));

@@ -24,6 +24,7 @@ Suite *client_suite(void);   /* tests/check_rpc */
 Suite *cancel_suite(void);
 Suite *except_suite(void);
 Suite *async_suite(void);
+Suite *lock_suite(void);
 Suite *server_async_suite(void);   /* tests/check_server */
 
 /* testutil.c */
