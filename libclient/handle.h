@@ -41,7 +41,8 @@ struct rpc_handle_ops {
 struct rpc_handle {
     uint32_t kind;                      /* enum rpc_handle_kind */
     atomic_uint refs;                   /* registry lookups hold one */
-    atomic_int retired;                 /* I_RpcrtHandleRetire was called */
+    atomic_int retired;                 /* lookups refuse it: retired,
+                                         * withdrawn, or not yet active */
     const struct rpc_handle_ops *ops;
 };
 
