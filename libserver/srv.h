@@ -300,6 +300,7 @@ struct srv_call {
     /* In the handle registry (active, or a withdrawn spare); cleared when
      * srv_call_complete takes it out. */
     int listed;
+    uint64_t prefilled;              /* info.id of the connection copied */
     /* Written by the I/O thread at any time, read by anyone. */
     atomic_uint cancels;             /* co_cancels (+1 when orphaned) */
     atomic_int orphaned;             /* orphaned PDU or connection lost */
@@ -539,7 +540,7 @@ void srv_call_direct_took(struct srv_conn *c, size_t nfrag, size_t took,
 void srv_call_free(struct srv_call *call);
 /* A staying thread's next call object, made ready while no request waits
  * (srv_call_spare_ready), and dropped when the thread leaves. */
-void srv_call_spare_ready(void);
+void srv_call_spare_ready(const struct srv_conn *c);
 void srv_call_spare_drop(void);
 /* Runs the manager routine and encodes the answer (worker thread).
  * 1: the call is finished, its answer encoded (srv_call_complete is

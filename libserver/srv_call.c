@@ -181,18 +181,35 @@ call_alloc(void)
     return k;
 }
 
+/* What a call copies from its connection, which does not change once
+ * the connection has had a call (srv_conninfo). */
+static void
+call_prefill(struct srv_call *k, const struct srv_conn *c)
+{
+    k->lrpc = c->ep->protseq == RPC_PROTSEQ_NCALRPC;
+    k->xfer = rpc_ndr20_syntax;
+    /* Both are char[96] and c->peer is terminated: a plain copy (snprintf
+     * was a tenth of the server's instructions per null call). */
+    _Static_assert(sizeof(k->peer) == sizeof(c->peer), "peer sizes");
+    memcpy(k->peer, c->peer, sizeof(k->peer));
+    k->info = c->info;
+    k->prefilled = c->info.id;
+}
+
 /* The work of a call object that needs no request -- allocating it,
  * clearing it, entering its handle in the registry (withdrawn) -- done
  * by a thread that stays on a connection after it has sent an answer and
  * before it waits for the next request, so that none of it comes
- * between that request's arrival and its answer.  call_new takes it. */
+ * between that request's arrival and its answer; with what it copies
+ * from that connection.  call_new takes it. */
 void
-srv_call_spare_ready(void)
+srv_call_spare_ready(const struct srv_conn *c)
 {
     struct srv_call *k;
 
     if (tls_spare != NULL || (k = call_alloc()) == NULL)
         return;
+    call_prefill(k, c);
     if (I_RpcrtHandleInitWithdrawn(&k->h, RPC_HANDLE_SERVER_CALL,
                                    &call_ops) != RPC_S_OK) {
         free(k);
@@ -229,13 +246,8 @@ call_new(struct srv_conn *c, const struct rpc_pdu *p, const struct srv_pctx *ctx
         k->has_object = 1;
         k->object = q->object;
     }
-    k->lrpc = c->ep->protseq == RPC_PROTSEQ_NCALRPC;
-    k->xfer = rpc_ndr20_syntax;
-    /* Both are char[96] and c->peer is terminated: a plain copy (snprintf
-     * was a tenth of the server's instructions per null call). */
-    _Static_assert(sizeof(k->peer) == sizeof(c->peer), "peer sizes");
-    memcpy(k->peer, c->peer, sizeof(k->peer));
-    k->info = c->info;
+    if (k->prefilled == 0 || k->prefilled != c->info.id)
+        call_prefill(k, c);
     atomic_init(&k->cancels, 0);
     atomic_init(&k->orphaned, 0);
     atomic_init(&k->observed, 0);

@@ -1357,7 +1357,7 @@ srv_io_stay(struct srv_stay *r)
             atomic_store(&c->close_pending, 1);
             break;
         }
-        srv_call_spare_ready();
+        srv_call_spare_ready(c);
         n = recv(c->fd, dst, space, 0);
         if (n < 0 && errno == EINTR)
             continue;

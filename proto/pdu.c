@@ -858,6 +858,18 @@ rpc_frag_iov(const struct rpc_frag_out *o, size_t off, struct iovec *iov,
     size_t fsz = o->hdr_len + o->chunk, i, in;
     int n = 0;
 
+    if (off == 0 && o->nfrag == 1 && o->hdr_len > 0 && max >= 2) {
+        /* A whole one-fragment PDU, the common answer: no divisions. */
+        size_t sl = o->stub_len < o->chunk ? o->stub_len : o->chunk;
+
+        iov[0].iov_base = (void *)(uintptr_t)o->hdrs;
+        iov[0].iov_len = o->hdr_len;
+        if (sl == 0)
+            return 1;
+        iov[1].iov_base = (void *)(uintptr_t)o->stub;
+        iov[1].iov_len = sl;
+        return 2;
+    }
     if (fsz == 0)
         return 0;
     i = off / fsz;
