@@ -24,14 +24,6 @@ const RPC_SYNTAX_IDENTIFIER rpc_ndr64_syntax = {
 };
 
 int
-rpc_syntax_equal(const RPC_SYNTAX_IDENTIFIER *a, const RPC_SYNTAX_IDENTIFIER *b)
-{
-    return proto_uuid_equal(&a->SyntaxGUID, &b->SyntaxGUID) &&
-           a->SyntaxVersion.MajorVersion == b->SyntaxVersion.MajorVersion &&
-           a->SyntaxVersion.MinorVersion == b->SyntaxVersion.MinorVersion;
-}
-
-int
 rpc_btfn_match(const RPC_SYNTAX_IDENTIFIER *xfer, uint16_t *features)
 {
     /* MS-RPCE 2.2.2.14: 6cb71c2c-9812-4540-XXXX-000000000000 v1.0, the

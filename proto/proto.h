@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/uio.h>
 
 #include <rpcrt/rpcdce.h>
@@ -422,8 +423,15 @@ void rpc_btfn_syntax(uint16_t features, RPC_SYNTAX_IDENTIFIER *xfer);
 /* Well-known transfer syntaxes. */
 extern const RPC_SYNTAX_IDENTIFIER rpc_ndr20_syntax;
 extern const RPC_SYNTAX_IDENTIFIER rpc_ndr64_syntax;
-int rpc_syntax_equal(const RPC_SYNTAX_IDENTIFIER *a,
-                     const RPC_SYNTAX_IDENTIFIER *b);
+/* Field by field is byte by byte here (no padding), and memcmp of a
+ * constant 20 bytes is a few instructions inline: a client call compares
+ * its interface with its connection's contexts. */
+_Static_assert(sizeof(RPC_SYNTAX_IDENTIFIER) == 20, "syntax without padding");
+static inline int
+rpc_syntax_equal(const RPC_SYNTAX_IDENTIFIER *a, const RPC_SYNTAX_IDENTIFIER *b)
+{
+    return memcmp(a, b, sizeof(*a)) == 0;
+}
 
 const char *proto_strerror(int err);
 const char *rpc_ptype_name(unsigned ptype);
@@ -434,7 +442,12 @@ const char *rpc_ptype_name(unsigned ptype);
 int proto_uuid_parse(const char *s, GUID *u);
 /* Writes 36 characters and a NUL into buf. */
 void proto_uuid_format(const GUID *u, char buf[37]);
-int proto_uuid_equal(const GUID *a, const GUID *b);
+_Static_assert(sizeof(GUID) == 16, "GUID without padding");
+static inline int
+proto_uuid_equal(const GUID *a, const GUID *b)
+{
+    return memcmp(a, b, sizeof(*a)) == 0;
+}
 
 /* ---- status.c: NCA fault status <-> RPC_S_* (C706 App. E, MS-RPCE
  * 2.2.2.13) ------------------------------------------------------------ */

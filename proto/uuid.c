@@ -70,13 +70,6 @@ proto_uuid_format(const GUID *u, char buf[37])
              u->Data4[7]);
 }
 
-int
-proto_uuid_equal(const GUID *a, const GUID *b)
-{
-    return a->Data1 == b->Data1 && a->Data2 == b->Data2 &&
-           a->Data3 == b->Data3 && memcmp(a->Data4, b->Data4, 8) == 0;
-}
-
 static const GUID nil_uuid;
 
 RPC_EXPORT RPC_STATUS RPC_ENTRY
