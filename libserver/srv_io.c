@@ -933,13 +933,17 @@ frame(struct srv_conn *c, const uint8_t *buf, size_t len)
 
 /* A large request's next fragments read in place (srv_call_direct_plan):
  * headers into scratch, stubs straight into the request buffer, with one
- * recvmsg.  Each header is checked before its stub counts; from the first
- * fragment not as predicted (or not whole yet) on, the bytes go back to
- * c->in in order and are framed as usual (a co_cancel, a short last
- * fragment, anything).  0: the prediction does not apply (nothing read);
- * 1: read on; 2: stop reading (the socket is drained, or c closed). */
+ * recvmsg (flags: MSG_DONTWAIT from the loop, 0 for a staying thread,
+ * whose socket blocks).  Each header is checked before its stub counts;
+ * from the first fragment not as predicted (or not whole yet) on, the
+ * bytes go back to c->in in order, unframed, for the caller to frame as
+ * usual (a co_cancel, a short last fragment, anything).  0: the
+ * prediction does not apply (nothing read); 1: recvmsg's result in *np
+ * (its errno in *errp) and the bytes it asked for in *wantp -- unless c
+ * was closed (out of memory). */
 static int
-read_direct(struct srv_conn *c, evutil_socket_t fd)
+direct_recv(struct srv_conn *c, int flags, ssize_t *np, int *errp,
+            size_t *wantp)
 {
     uint8_t hs[DIRECT_FRAGS][RPC_REQUEST_HDR_LEN];
     struct iovec iov[2 * DIRECT_FRAGS];
@@ -968,8 +972,11 @@ read_direct(struct srv_conn *c, evutil_socket_t fd)
     for (size_t i = 0; i < mh.msg_iovlen; i++)
         want += iov[i].iov_len;
     do
-        n = recvmsg(fd, &mh, MSG_DONTWAIT);
+        n = recvmsg(c->fd, &mh, flags);
     while (n < 0 && errno == EINTR);
+    *np = n;
+    *errp = n < 0 ? errno : 0;
+    *wantp = want;
     if (n > 0)
         total += (size_t)n;
     for (size_t j = 0; j < f.nfrag; j++) {
@@ -990,18 +997,33 @@ read_direct(struct srv_conn *c, evutil_socket_t fd)
     if (total > pos) {
         if (in_reserve(c, total - pos > IN_MIN ? total - pos : IN_MIN) != 0) {
             srv_io_close(c, 0);
-            return 2;
+            return 1;
         }
         rpc_frag_copy(&f, pos, c->in, total - pos, 0);
         c->in_len = total - pos;
     }
     srv_call_direct_took(c, nf, took, last);
+    return 1;
+}
+
+/* direct_recv from the loop.  0: the prediction does not apply (nothing
+ * read); 1: read on; 2: stop reading (the socket is drained, or c
+ * closed). */
+static int
+read_direct(struct srv_conn *c)
+{
+    ssize_t n;
+    size_t want;
+    int err;
+
+    if (!direct_recv(c, MSG_DONTWAIT, &n, &err, &want))
+        return 0;
     if (c->dead)
         return 2;
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+    if (n == 0 || (n < 0 && err != EAGAIN && err != EWOULDBLOCK)) {
         /* EOF or error: as in read_cb. */
         if (n < 0)
-            srv_log(RPCRT_LOG_INFO, "%s: %s", c->peer, strerror(errno));
+            srv_log(RPCRT_LOG_INFO, "%s: %s", c->peer, strerror(err));
         srv_io_close(c, 0);
         return 2;
     }
@@ -1037,7 +1059,7 @@ read_cb(evutil_socket_t fd, short what, void *arg)
         ssize_t n;
         int d;
 
-        if (c->frag != NULL && (d = read_direct(c, fd)) != 0) {
+        if (c->frag != NULL && (d = read_direct(c)) != 0) {
             if (d == 1)
                 continue;
             break;
@@ -1329,6 +1351,32 @@ stay_only_requests(const struct srv_conn *c, const uint8_t *buf, size_t len)
     return 1;
 }
 
+/* A staying thread reads the rest of a large request in place
+ * (direct_recv, blocking), and frames what came back if only requests.
+ * 0: the prediction does not apply (nothing read); 1: read, read on;
+ * 2: read, leave after running what was read (the rest is the loop's);
+ * -1: nothing read (timed out, an end or error the loop sees too). */
+static int
+stay_direct(struct srv_conn *c)
+{
+    ssize_t n = 0;
+    size_t want;
+    int err = 0;
+
+    if (!direct_recv(c, 0, &n, &err, &want))
+        return 0;
+    if (n <= 0)
+        return -1;
+    if (atomic_load(&c->close_pending) != 0)
+        return 2;
+    if (c->in_len > 0) {
+        if (!stay_only_requests(c, c->in, c->in_len))
+            return 2;
+        (void)frame(c, c->in, c->in_len);
+    }
+    return 1;
+}
+
 void
 srv_io_stay(struct srv_stay *r)
 {
@@ -1339,7 +1387,7 @@ srv_io_stay(struct srv_stay *r)
         struct srv_call *k;
         size_t space, have;
         ssize_t n;
-        int queued, left = 0, ended = 0;
+        int queued, left = 0, ended = 0, giveback = 0;
 
         if (atomic_load(&c->close_pending) != 0)
             break;
@@ -1353,11 +1401,26 @@ srv_io_stay(struct srv_stay *r)
         rpcrt_mutex_unlock(&c->wlock);
         if (queued)
             break;
+        srv_call_spare_ready(c);
+        if (c->frag != NULL) {
+            /* The rest of a large request, read in place (as read_cb
+             * does): no copy out of the input buffer. */
+            int d;
+
+            srv_worker_stay_collect(1);
+            d = stay_direct(c);
+            srv_worker_stay_collect(0);
+            if (d < 0)
+                break;
+            giveback = d == 2;
+            if (d != 0)
+                goto run;
+            /* Not predicted: read and frame as usual. */
+        }
         if (in_target(c, stack, &dst, &space) != 0) {
             atomic_store(&c->close_pending, 1);
             break;
         }
-        srv_call_spare_ready(c);
         n = recv(c->fd, dst, space, 0);
         if (n < 0 && errno == EINTR)
             continue;
@@ -1390,6 +1453,7 @@ srv_io_stay(struct srv_stay *r)
             /* A full stack buffer: a bulk transfer, read on into the
              * large buffer, as read_cb does. */
             atomic_store(&c->close_pending, 1);
+    run:
         k = srv_worker_stay_take();
         while (k != NULL) {
             struct srv_call *next = k->next;
@@ -1413,7 +1477,7 @@ srv_io_stay(struct srv_stay *r)
             srv_call_spare_drop();
             return;
         }
-        if (left)
+        if (left || giveback)
             break;
     }
     /* An idle connection holds no input buffer (read_cb's rule). */

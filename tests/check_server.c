@@ -3173,6 +3173,128 @@ START_TEST(test_stay_fragments)
 }
 END_TEST
 
+/* Reads an alter_context_resp (call alter_id) and the n-byte echo of
+ * stub s (call echo_id), in whichever order they come. */
+static void
+recv_echo_and_alter(struct rc *c, uint32_t echo_id, uint32_t alter_id,
+                    const uint8_t *s, size_t n)
+{
+    size_t len = 8 + n, off = 0;
+    uint8_t *back = malloc(len + 8);
+    int got_alter = 0, got_echo = 0;
+    struct reply r;
+
+    ck_assert_ptr_nonnull(back);
+    while (!got_alter || !got_echo) {
+        struct msg m;
+
+        ck_assert_int_eq(rc_recv(c, &m, 20000), 1);
+        if (m.p.hdr.ptype == PTYPE_ALTER_CONTEXT_RESP) {
+            ck_assert(!got_alter);
+            ck_assert_uint_eq(m.p.hdr.call_id, alter_id);
+            ck_assert_uint_eq(m.p.u.bind_ack.results[0].result, P_CONT_ACCEPTANCE);
+            got_alter = 1;
+        } else {
+            ck_assert_uint_eq(m.p.hdr.ptype, PTYPE_RESPONSE);
+            ck_assert_uint_eq(m.p.hdr.call_id, echo_id);
+            ck_assert(!got_echo);
+            ck_assert_uint_eq(!!(m.p.hdr.pfc_flags & PFC_FIRST_FRAG), off == 0);
+            ck_assert_uint_le(off + m.p.u.response.stub_len, len + 8);
+            memcpy(back + off, m.p.u.response.stub, m.p.u.response.stub_len);
+            off += m.p.u.response.stub_len;
+            if (m.p.hdr.pfc_flags & PFC_LAST_FRAG)
+                got_echo = 1;
+        }
+        msg_free(&m);
+    }
+    r.fault = 0;
+    r.stub = back;
+    r.len = off;
+    check_echo(s, n, &r);
+    free(back);
+}
+
+/* Large requests whose fragments the staying thread reads in place
+ * (predicted from the ones before), interrupted by another PDU: an
+ * alter_context midway through one; and one sent in the same write as
+ * the last fragment of another, whose alloc_hints announce 50000 bytes
+ * too many (so the short last fragment is not as predicted and comes
+ * back with the alter_context).  The staying thread gives what is not a
+ * request to the loop, unframed: every byte echoed, the alter_contexts
+ * answered, the connection in step after them. */
+START_TEST(test_stay_direct_read_interrupted)
+{
+    RPC_SYNTAX_IDENTIFIER ndr = rpc_ndr20_syntax;
+    struct rpc_ctx_elem ctx;
+    const size_t n = 1u << 20;
+    size_t len;
+    uint8_t *s = echo_stub(n, &len, 9);
+    struct req q;
+    struct reply r;
+    struct rc c;
+
+    rc_open(&c, _i);
+    bind_ok(&c, 5840, 0);
+    for (uint32_t round = 0; round < 2; round++) {
+        const uint32_t id = 60 + 10 * round;
+        size_t off = 0;
+
+        warm_pool(&c, id + 1);
+        ctx_init(&ctx, (uint16_t)(7 + round), &mgmt_syntax, &ndr, 1);
+        for (unsigned i = 0; off < len; i++) {
+            size_t chunk = len - off < 5816 ? len - off : 5816;
+            uint8_t flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
+                                      (off + chunk == len ? PFC_LAST_FRAG : 0));
+
+            if (round == 0 && i == 40) {
+                usleep(20000);
+                send_bind(&c, PTYPE_ALTER_CONTEXT, id + 9, 0, 5840, 5840,
+                          &ctx, 1);
+            }
+            if (round == 1 && (flags & PFC_LAST_FRAG)) {
+                /* The last fragment and the alter_context in one write. */
+                struct ndr_cursor w;
+                struct rpc_pdu p;
+
+                ck_assert_int_eq(ndr_init_write(&w, 256, DREP_LE), 0);
+                rpc_pdu_init(&p, PTYPE_REQUEST, id);
+                p.hdr.pfc_flags = flags;
+                p.u.request.alloc_hint = (uint32_t)chunk + 50000;
+                p.u.request.opnum = OP_ECHO;
+                p.u.request.stub = s + off;
+                p.u.request.stub_len = chunk;
+                ck_assert_int_eq(rpc_pdu_encode(&p, &w), 0);
+                rpc_pdu_init(&p, PTYPE_ALTER_CONTEXT, id + 9);
+                p.u.bind.max_xmit_frag = 5840;
+                p.u.bind.max_recv_frag = 5840;
+                p.u.bind.n_ctx = 1;
+                p.u.bind.ctx = &ctx;
+                ck_assert_int_eq(rpc_pdu_encode(&p, &w), 0);
+                rc_send(&c, w.data, w.len);
+                ndr_cursor_free(&w);
+            } else {
+                send_frag(&c, id, flags,
+                          (uint32_t)(len - off + 50000 * round), s + off,
+                          chunk, 0);
+            }
+            off += chunk;
+        }
+        recv_echo_and_alter(&c, id, id + 9, s, n);
+    }
+    /* In step: calls on the contexts the alter_contexts added. */
+    for (uint16_t k = 7; k <= 8; k++) {
+        q = rq(90 + k, 0);
+        q.ctx = k;
+        call(&c, &q, NULL, 0, &r);
+        ck_assert(!r.fault);
+        reply_free(&r);
+    }
+    rc_close(&c);
+    free(s);
+    assert_alive(_i);
+}
+END_TEST
+
 /* With the pool at its limit, a call that waits for a thread gets one
  * from a connection a thread stays on, although that connection's client
  * keeps calling (the stay would otherwise last as long as its calls
@@ -3860,6 +3982,7 @@ server_suite(void)
     tcase_add_loop_test(tc, test_stay_malformed_request, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_stay_clients_in_step, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_stay_fragments, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_stay_direct_read_interrupted, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_stay_at_shutdown, T_TCP, T_LRPC + 1);
     /* The second call's fragments, read by the thread staying on the
      * connection after the first call's answer. */
