@@ -27,7 +27,9 @@
  *                         targets stay those of --server
  *
  * Workloads (--only takes their numbers, e.g. --only 1,4):
- *   1 null call latency on one connection, p50/p99
+ *   1 null call latency on one connection, p50/p99; then again with each
+ *     server and the calling thread pinned alike (both on one CPU, and
+ *     on two: client on the first, server on the second)
  *   2 calls/s with 1, 4, 16 client threads, one connection per thread
  *   3 Echo of 64 KiB and 1 MiB: throughput
  *   4 cancel delivery latency and the cancel timeout's lateness (ours)
@@ -52,6 +54,7 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -707,6 +710,9 @@ open_conn(struct backend *b, int warm)
 
 struct results {
     double null_p50[NB_MAX], null_p99[NB_MAX], null_mean[NB_MAX], null_max[NB_MAX];
+    /* workload 1 pinned: [0] client and server on one CPU, [1] on two */
+    double pin_p50[2][NB_MAX], pin_p99[2][NB_MAX];
+    int pin_cpu[2];                             /* the CPUs used (-1: none) */
     double cps[3][NB_MAX];                      /* 1, 4, 16 threads */
     double cps_min[3][NB_MAX], cps_max[3][NB_MAX];
     double echo_mibs[2][NB_MAX], echo_p99[2][NB_MAX];
@@ -744,6 +750,11 @@ init_results(void)
     for (int t = 0; t < 3; t++)
         for (int i = 0; i < NB_MAX; i++)
             R.cps[t][i] = R.cps_min[t][i] = R.cps_max[t][i] = NA;
+    for (int t = 0; t < 2; t++) {
+        for (int i = 0; i < NB_MAX; i++)
+            R.pin_p50[t][i] = R.pin_p99[t][i] = NA;
+        R.pin_cpu[t] = -1;
+    }
     for (int s = 0; s < 2; s++)
         for (int i = 0; i < NB_MAX; i++)
             R.echo_mibs[s][i] = R.echo_p99[s][i] = NA;
@@ -799,6 +810,113 @@ w1_null_latency(void)
             R.null_mean[i] = sum / (double)n[i];
         }
         free(lat[i]);
+    }
+}
+
+/* ---- the same, pinned ------------------------------------------------------ */
+
+/* Unpinned, where the scheduler puts a server's threads against the
+ * client's decides much of a null call's latency on a small machine (a
+ * wake-up on the other CPU or on the same one), and it may place two
+ * peers differently.  So workload 1 also measures every peer with its
+ * server and the calling thread pinned alike: both on one CPU, and on two
+ * CPUs (the client on the first, the server on the second). */
+
+/* The CPU mask of every thread of process pid (threads it makes later
+ * inherit their creator's).  Two passes: a thread made during the first
+ * by one not yet moved is moved by the second.  0, or -1. */
+static int
+pin_process(pid_t pid, const cpu_set_t *set)
+{
+    char path[64];
+    int rc = 0;
+
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    for (int pass = 0; pass < 2; pass++) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+
+        if (d == NULL)
+            return -1;
+        while ((e = readdir(d)) != NULL) {
+            pid_t tid = (pid_t)strtol(e->d_name, NULL, 10);
+
+            if (tid > 0 && sched_setaffinity(tid, sizeof(*set), set) != 0 &&
+                errno != ESRCH)
+                rc = -1;
+        }
+        closedir(d);
+    }
+    return rc;
+}
+
+static void
+w1_pinned(void)
+{
+    int rounds = opt.quick ? 5 : 10, per = opt.quick ? 300 : 1000, warm = 100;
+    cpu_set_t all, one[2];
+    int cpus[2] = {-1, -1}, ncpu = 0;
+    double *lat[2][NB_MAX] = {{0}};
+    size_t n[2][NB_MAX] = {{0}};
+
+    if (sched_getaffinity(0, sizeof(all), &all) != 0)
+        return;
+    for (int c = 0; c < CPU_SETSIZE && ncpu < 2; c++)
+        if (CPU_ISSET(c, &all))
+            cpus[ncpu++] = c;
+    for (int t = 0; t < ncpu; t++) {
+        CPU_ZERO(&one[t]);
+        CPU_SET(cpus[t], &one[t]);
+    }
+    note("1: the same pinned (CPU %d; CPUs %d and %d), %d rounds x %d calls per peer",
+         cpus[0], cpus[0], cpus[ncpu - 1], rounds, per);
+    for (int t = 0; t < ncpu; t++)
+        for (int i = 0; i < nb; i++)
+            if (be[i].ok)
+                lat[t][i] = xcalloc((size_t)rounds * per, sizeof(double));
+    for (int r = 0; r < rounds; r++) {
+        for (int t = 0; t < ncpu; t++) {
+            for (int k = 0; k < nb; k++) {
+                int i = (k + r) % nb;
+                struct backend *b = &be[i];
+
+                if (!b->ok || b->conn1 == NULL || b->srv == NULL || b->srv->pid <= 0)
+                    continue;
+                if (pin_process(b->srv->pid, &one[t]) != 0 ||
+                    pthread_setaffinity_np(pthread_self(), sizeof(one[0]), &one[0]) != 0) {
+                    note("%s: could not pin (%s); no pinned figures", b->name, strerror(errno));
+                    ncpu = 0;
+                    break;
+                }
+                /* Not timed: the threads settle on their CPUs. */
+                for (int c = 0; c < warm + per; c++) {
+                    double t0 = now_us();
+
+                    if (b->ops->call(b->conn1, NULL, 0, NULL) != 0) {
+                        note("%s: null call failed", b->name);
+                        b->ok = 0;
+                        break;
+                    }
+                    if (c >= warm)
+                        lat[t][i][n[t][i]++] = now_us() - t0;
+                }
+                (void)pin_process(b->srv->pid, &all);
+            }
+        }
+    }
+    (void)pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
+    for (int i = 0; i < nb; i++)
+        if (be[i].srv != NULL && be[i].srv->pid > 0)
+            (void)pin_process(be[i].srv->pid, &all);
+    for (int t = 0; t < 2; t++) {
+        R.pin_cpu[t] = t < ncpu ? cpus[t] : -1;
+        for (int i = 0; i < nb; i++) {
+            if (t < ncpu && lat[t][i] != NULL && n[t][i] > 0) {
+                R.pin_p50[t][i] = pct(lat[t][i], n[t][i], 50);
+                R.pin_p99[t][i] = pct(lat[t][i], n[t][i], 99);
+            }
+            free(lat[t][i]);
+        }
     }
 }
 
@@ -2135,6 +2253,10 @@ print_tables(void)
         ROW("null call p99 (us)", R.null_p99, 1);
         ROW("null call mean (us)", R.null_mean, 1);
         ROW("null call max (us)", R.null_max, 0);
+        ROW("null p50, pinned to one CPU (us)", R.pin_p50[0], 1);
+        ROW("null p99, pinned to one CPU (us)", R.pin_p99[0], 1);
+        ROW("null p50, pinned to two CPUs (us)", R.pin_p50[1], 1);
+        ROW("null p99, pinned to two CPUs (us)", R.pin_p99[1], 1);
     }
     if (want(2)) {
         ROW("calls/s, 1 thread", R.cps[0], 0);
@@ -2183,6 +2305,8 @@ print_tables(void)
     const struct { int w; const char *label, *cmp_label; const double *arr; } rows[] = {
         {1, "null call p50", "null call p50 (cmp / ours)", R.null_p50},
         {1, "null call p99", "null call p99 (cmp / ours)", R.null_p99},
+        {1, "null p50, pinned to one CPU", "null p50, one CPU (cmp / ours)", R.pin_p50[0]},
+        {1, "null p50, pinned to two CPUs", "null p50, two CPUs (cmp / ours)", R.pin_p50[1]},
         {2, "calls/s, 1 thread", "calls/s, 1 thread (cmp / ours)", R.cps[0]},
         {2, "calls/s, 4 threads", "calls/s, 4 threads (cmp / ours)", R.cps[1]},
         {2, "calls/s, 16 threads", "calls/s, 16 threads (cmp / ours)", R.cps[2]},
@@ -2325,6 +2449,18 @@ print_tables(void)
         target("null call p99 / floor p99", r99, 2, "x", "<= 2x", r99 <= 2.0);
         target("ncalrpc: null call p50 / floor-unix p50", l50, 2, "x", "<= 1.3x", l50 <= 1.3);
         target("ncalrpc: null call p99 / floor-unix p99", l99, 2, "x", "<= 2x", l99 <= 2.0);
+        /* The same placement for both sides (w1_pinned). */
+        for (int t = 0; t < 2; t++) {
+            char w[80];
+            double rt = ratio(AT(R.pin_p50[t], iot), AT(R.pin_p50[t], ift));
+            double rl = ratio(AT(R.pin_p50[t], iol), AT(R.pin_p50[t], ifu));
+
+            snprintf(w, sizeof(w), "null call p50 / floor p50, pinned to %s",
+                     t ? "two CPUs" : "one CPU");
+            target(w, rt, 2, "x", "<= 1.3x", rt <= 1.3);
+            snprintf(w, sizeof(w), "ncalrpc: the same, pinned to %s", t ? "two CPUs" : "one CPU");
+            target(w, rl, 2, "x", "<= 1.3x", rl <= 1.3);
+        }
     }
     if (want(2)) {
         for (int ti = 1; ti < 3; ti++) {
@@ -2701,8 +2837,10 @@ main(int argc, char **argv)
         if (be[i].ok && (be[i].conn1 = open_conn(&be[i], opt.quick ? 200 : 1000)) == NULL)
             be[i].ok = 0;
 
-    if (want(1))
+    if (want(1)) {
         w1_null_latency();
+        w1_pinned();
+    }
     if (want(2))
         w2_throughput();
     if (want(3))
