@@ -16,10 +16,10 @@
  * on each side) come from a few that each thread keeps when it frees
  * them: every small buffer is SMALL_CAP bytes, so any of them serves any
  * small request.  glibc's own per-thread cache costs some 40 instructions
- * a malloc and 85 a free here (callgrind); the server's request and reply
- * buffers and the client's request buffer, three of each per null call,
- * now cost a few.  A thread's kept buffers are freed when it ends (a key
- * destructor).  Under AddressSanitizer every buffer is a plain malloc of
+ * a malloc and 85 a free here (callgrind); a null call's server request
+ * and reply buffers and its client request buffer (which takes the reply)
+ * now cost a few each.  A thread's kept buffers are freed when it ends (a
+ * key destructor).  Under AddressSanitizer every buffer is a plain malloc of
  * its exact size, so that a write past the size asked for is caught.
  */
 #include <malloc.h>
