@@ -273,7 +273,6 @@ struct srv_call {
     uint8_t drep[4];
     int has_object;
     GUID object;
-    int lrpc;                        /* came over ncalrpc */
     uint16_t max_xmit;               /* fragment size for the answer */
     size_t limit;                    /* reassembly cap */
     unsigned conn_calls_max;         /* RPCRT_OPT_MAX_CALLS_PER_CONNECTION */
@@ -293,14 +292,10 @@ struct srv_call {
     uint8_t *out_stub;
     size_t out_stub_len, out_nfrag, out_chunk;
     uint8_t out_hdr[2 * RPC_RESPONSE_HDR_LEN];
-    char peer[96];
-    struct srv_conninfo info;        /* a copy of its connection's */
-    RPC_SYNTAX_IDENTIFIER xfer;      /* RPC_MESSAGE.TransferSyntax */
     struct srv_async *async;         /* I_RpcAsyncSetHandle (routine's thread) */
     /* In the handle registry (active, or a withdrawn spare); cleared when
      * srv_call_complete takes it out. */
     int listed;
-    uint64_t prefilled;              /* info.id of the connection copied */
     /* Written by the I/O thread at any time, read by anyone. */
     atomic_uint cancels;             /* co_cancels (+1 when orphaned) */
     atomic_int orphaned;             /* orphaned PDU or connection lost */
@@ -309,6 +304,15 @@ struct srv_call {
     /* Set under the connection's wlock once the answer is written (or
      * dropped); the I/O thread then reaps the call (srv_call_reap). */
     atomic_int answered;
+    /* From lrpc on: what call_prefill copies from the connection, the
+     * same for each of its calls; kept when a staying thread recycles a
+     * finished call object as its next spare (srv_call_free), everything
+     * before it cleared. */
+    int lrpc;                        /* came over ncalrpc */
+    RPC_SYNTAX_IDENTIFIER xfer;      /* RPC_MESSAGE.TransferSyntax */
+    char peer[96];
+    struct srv_conninfo info;        /* a copy of its connection's */
+    uint64_t prefilled;              /* info.id of the connection copied */
 };
 
 /* Appends k to a queue of calls linked through next: the run queue and

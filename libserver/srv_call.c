@@ -29,14 +29,29 @@
  * nca_s_server_too_busy.
  */
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "libserver/srv.h"
 
 static RPCRT_TLS struct srv_call *tls_call;
-/* A staying thread's next call object (srv_call_spare_ready). */
+/* A staying thread's next call object (srv_call_spare_ready), and
+ * whether the thread keeps one (from srv_call_spare_ready to
+ * srv_call_spare_drop): a call object it frees meanwhile becomes the
+ * next spare (srv_call_free). */
 static RPCRT_TLS struct srv_call *tls_spare;
+static RPCRT_TLS int tls_spare_on;
+
+/* Recycling call objects hides a use after free from AddressSanitizer:
+ * every object is freed there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CALL_RECYCLE 0
+#else
+#define CALL_RECYCLE 1
+#endif
+
+static int spare_enter(struct srv_call *k);
 
 /* ---- the call's handle -------------------------------------------------- */
 
@@ -159,6 +174,15 @@ srv_call_free(struct srv_call *k)
     I_RpcrtBufFree(k->out_stub);
     if (k->iface != NULL)
         srv_if_unref(k->iface);
+    if (CALL_RECYCLE && tls_spare_on && tls_spare == NULL) {
+        /* A staying thread's finished call (srv_call_reap, before it
+         * waits for the next request): its next spare, without a free
+         * and a malloc, and with its connection's part kept (call_new
+         * checks that it is the same connection). */
+        memset(k, 0, offsetof(struct srv_call, lrpc));
+        if (spare_enter(k) == 0)
+            return;
+    }
     free(k);
 }
 
@@ -202,21 +226,30 @@ call_prefill(struct srv_call *k, const struct srv_conn *c)
  * before it waits for the next request, so that none of it comes
  * between that request's arrival and its answer; with what it copies
  * from that connection.  call_new takes it. */
+/* k, cleared up to its connection's part, becomes the thread's spare:
+ * in the registry, withdrawn.  0, or -1 (k not taken). */
+static int
+spare_enter(struct srv_call *k)
+{
+    if (I_RpcrtHandleInitWithdrawn(&k->h, RPC_HANDLE_SERVER_CALL,
+                                   &call_ops) != RPC_S_OK)
+        return -1;
+    k->listed = 1;
+    tls_spare = k;
+    return 0;
+}
+
 void
 srv_call_spare_ready(const struct srv_conn *c)
 {
     struct srv_call *k;
 
+    tls_spare_on = 1;
     if (tls_spare != NULL || (k = call_alloc()) == NULL)
         return;
     call_prefill(k, c);
-    if (I_RpcrtHandleInitWithdrawn(&k->h, RPC_HANDLE_SERVER_CALL,
-                                   &call_ops) != RPC_S_OK) {
+    if (spare_enter(k) != 0)
         free(k);
-        return;
-    }
-    k->listed = 1;
-    tls_spare = k;
 }
 
 void
@@ -224,6 +257,7 @@ srv_call_spare_drop(void)
 {
     struct srv_call *k = tls_spare;
 
+    tls_spare_on = 0;
     tls_spare = NULL;
     srv_call_free(k);
 }
