@@ -220,12 +220,6 @@ call_prefill(struct srv_call *k, const struct srv_conn *c)
     k->prefilled = c->info.id;
 }
 
-/* The work of a call object that needs no request -- allocating it,
- * clearing it, entering its handle in the registry (withdrawn) -- done
- * by a thread that stays on a connection after it has sent an answer and
- * before it waits for the next request, so that none of it comes
- * between that request's arrival and its answer; with what it copies
- * from that connection.  call_new takes it. */
 /* k, cleared up to its connection's part, becomes the thread's spare:
  * in the registry, withdrawn.  0, or -1 (k not taken). */
 static int
@@ -239,6 +233,14 @@ spare_enter(struct srv_call *k)
     return 0;
 }
 
+/* The work of a call object that needs no request -- allocating it,
+ * clearing it, entering its handle in the registry (withdrawn) -- done
+ * by a thread that stays on a connection after it has sent an answer and
+ * before it waits for the next request, so that none of it comes
+ * between that request's arrival and its answer; with what it copies
+ * from that connection.  call_new takes it.  Usually there is one
+ * already: the thread's last call, recycled when it was reaped
+ * (srv_call_free). */
 void
 srv_call_spare_ready(const struct srv_conn *c)
 {
