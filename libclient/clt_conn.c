@@ -664,7 +664,10 @@ clt_conn_trim(struct clt_conn *c)
  * a server that closes the connection now would as likely close it while
  * the request is on its way, which no probe can see.  Connections idle
  * longer (where the server's idle timeout and restarts happen) are
- * probed, and replaced when closed. */
+ * probed, and replaced when closed.  The idle time is read on the coarse
+ * clock (CLT_IDLE_CLOCK), which moves by the kernel's tick (1-10 ms with
+ * CONFIG_HZ): a connection idle for a tick or more is always probed, one
+ * idle for less only when a tick fell within. */
 #define PROBE_AFTER_NS 1000000L
 
 int
@@ -676,7 +679,7 @@ clt_conn_stale(struct clt_conn *c)
 
     if (c->broken || c->rlen != 0)
         return 1;
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    clock_gettime(CLT_IDLE_CLOCK, &now);
     if ((now.tv_sec - c->idle_since.tv_sec) * 1000000000L +
             (now.tv_nsec - c->idle_since.tv_nsec) < PROBE_AFTER_NS)
         return 0;
