@@ -293,8 +293,9 @@ struct srv_call {
     size_t out_stub_len, out_nfrag, out_chunk;
     uint8_t out_hdr[2 * RPC_RESPONSE_HDR_LEN];
     struct srv_async *async;         /* I_RpcAsyncSetHandle (routine's thread) */
-    /* In the handle registry (active, or a withdrawn spare); cleared when
-     * srv_call_complete takes it out. */
+    /* In the handle registry: active, withdrawn since its answer, or a
+     * withdrawn spare.  srv_call_free takes it out, or keeps it there
+     * when the object becomes a staying thread's next spare. */
     int listed;
     /* Written by the I/O thread at any time, read by anyone. */
     atomic_uint cancels;             /* co_cancels (+1 when orphaned) */
@@ -307,7 +308,7 @@ struct srv_call {
     /* From lrpc on: what call_prefill copies from the connection, the
      * same for each of its calls; kept when a staying thread recycles a
      * finished call object as its next spare (srv_call_free), everything
-     * before it cleared. */
+     * before it but the handle cleared. */
     int lrpc;                        /* came over ncalrpc */
     RPC_SYNTAX_IDENTIFIER xfer;      /* RPC_MESSAGE.TransferSyntax */
     char peer[96];

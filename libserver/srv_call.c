@@ -164,9 +164,6 @@ srv_call_free(struct srv_call *k)
 {
     if (k == NULL)
         return;
-    if (k->listed)
-        /* A spare never dispatched: in the registry, withdrawn. */
-        I_RpcrtHandleUnlist(&k->h);
     I_RpcrtBufFree(k->req);
     I_RpcrtBufFree(k->reply);
     if (k->out != k->out_hdr)
@@ -179,10 +176,27 @@ srv_call_free(struct srv_call *k)
          * waits for the next request): its next spare, without a free
          * and a malloc, and with its connection's part kept (call_new
          * checks that it is the same connection). */
+        if (k->listed) {
+            /* Still in the registry, withdrawn since its answer: lookups
+             * refuse it without touching its count, so it stays there as
+             * the spare, its handle's kind and ops as they are -- not
+             * taken out here and put back by spare_enter, two shard lock
+             * round trips and probes a call. */
+            I_RpcrtHandleWithdraw(&k->h);
+            memset(&k->next, 0,
+                   offsetof(struct srv_call, lrpc) - offsetof(struct srv_call, next));
+            atomic_store(&k->h.refs, 1);
+            k->listed = 1;
+            tls_spare = k;
+            return;
+        }
         memset(k, 0, offsetof(struct srv_call, lrpc));
         if (spare_enter(k) == 0)
             return;
     }
+    if (k->listed)
+        /* Withdrawn since its answer, or a spare never dispatched. */
+        I_RpcrtHandleUnlist(&k->h);
     free(k);
 }
 
@@ -695,8 +709,8 @@ srv_call_answer(struct srv_call *k, int fault, RPC_STATUS code, uint8_t flags,
 
     /* From here on the handle is no call in progress: RpcServerTestCancel
      * on it says RPC_S_INVALID_BINDING.  Its registry entry, and the
-     * request buffer, go after the answer is out (srv_call_complete):
-     * a client waits for neither. */
+     * request buffer, go when the call is freed (srv_call_free), after
+     * the answer is out: a client waits for neither. */
     I_RpcrtHandleWithdraw(&k->h);
 }
 
@@ -789,9 +803,10 @@ srv_call_complete(struct srv_call *k)
         }
         k->out = k->out_stub = NULL;
     }
-    /* The creator's reference becomes the I/O thread's (release). */
-    I_RpcrtHandleUnlist(&k->h);
-    k->listed = 0;
+    /* The creator's reference becomes the I/O thread's (release).  The
+     * call stays in the registry, withdrawn (srv_call_answer), until
+     * srv_call_free takes it out or keeps it as a staying thread's
+     * spare. */
     dead = c->dead;
     pthread_mutex_lock(&srv.lock);
     srv_worker_call_ended_locked(k);

@@ -2423,6 +2423,93 @@ START_TEST(test_api_in_process)
 }
 END_TEST
 
+/* An interface of one routine that keeps its call's handle and answers
+ * with what RpcServerTestCancel says of it (4 bytes). */
+static _Atomic(RPC_BINDING_HANDLE) kept_handle;
+
+static void
+keep_handle_routine(PRPC_MESSAGE m)
+{
+    RPC_STATUS st = RpcServerTestCancel(m->Handle);
+    uint32_t v = (uint32_t)st;
+
+    kept_handle = m->Handle;
+    m->BufferLength = 4;
+    if (I_RpcGetBuffer(m) == RPC_S_OK)
+        memcpy(m->Buffer, &v, 4);
+}
+
+static RPC_DISPATCH_FUNCTION keep_table[] = {keep_handle_routine};
+static RPC_DISPATCH_TABLE keep_dispatch = {1, keep_table, 0};
+static RPC_SERVER_INTERFACE keep_if = {
+    sizeof(RPC_SERVER_INTERFACE),
+    {{0x6e0f3c41, 0x2b1d, 0x4a55, {0x9c, 0x11, 0x5a, 0x3e, 0x70, 0x21, 0xd4, 0x08}},
+     {1, 0}},
+    {{0x8a885d04, 0x1ceb, 0x11c9, {0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48, 0x60}},
+     {2, 0}},
+    &keep_dispatch,
+    0, NULL, NULL, NULL, 0,
+};
+
+/* A call's handle is refused once its call is over -- RpcServerTestCancel
+ * and RpcrtServerTestOrphaned say RPC_S_INVALID_BINDING -- also when calls
+ * follow each other on one connection, whose thread stays on it and
+ * reuses the finished call's object (and its registry entry) for the
+ * next; and the routine of each of those calls sees its own handle live.
+ * Over both transports. */
+START_TEST(test_api_finished_call_handle)
+{
+    const char *eps[] = {"ncacn_ip_tcp:127.0.0.1[0]", "ncalrpc:[keep]"};
+    RPC_CSTR actual[2] = {NULL, NULL};
+    static RPC_CLIENT_INTERFACE ci;
+    pthread_t t;
+    void *ret;
+
+    ck_assert_int_eq(RpcServerRegisterIf2(&keep_if, NULL, NULL, 0,
+                                          RPC_C_LISTEN_MAX_CALLS_DEFAULT,
+                                          (unsigned int)-1, NULL), RPC_S_OK);
+    for (int e = 0; e < 2; e++)
+        ck_assert_int_eq(RpcrtServerUseEndpoint((RPC_CSTR)eps[e], 10, &actual[e]),
+                         RPC_S_OK);
+    ck_assert_int_eq(pthread_create(&t, NULL, listen_thread, NULL), 0);
+    for (int i = 0; i < 500 && RpcMgmtIsServerListening(NULL) != RPC_S_OK; i++)
+        usleep(10000);
+    ci.Length = sizeof(ci);
+    ci.InterfaceId = keep_if.InterfaceId;
+    ci.TransferSyntax = rpc_ndr20_syntax;
+    for (int e = 0; e < 2; e++) {
+        RPC_BINDING_HANDLE b = NULL;
+
+        ck_assert_int_eq(RpcBindingFromStringBindingA(actual[e], &b), RPC_S_OK);
+        for (int i = 0; i < 50; i++) {
+            RPC_MESSAGE m;
+            uint32_t v;
+
+            memset(&m, 0, sizeof(m));
+            m.Handle = b;
+            m.RpcInterfaceInformation = &ci;
+            m.DataRepresentation = NDR_LOCAL_DATA_REPRESENTATION;
+            kept_handle = NULL;
+            ck_assert_int_eq(I_RpcGetBuffer(&m), RPC_S_OK);
+            ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_OK);
+            ck_assert_uint_eq(m.BufferLength, 4);
+            memcpy(&v, m.Buffer, 4);
+            I_RpcFreeBuffer(&m);
+            ck_assert_msg(v == RPC_S_CALL_IN_PROGRESS, "%s call %d: own handle gave %u",
+                          eps[e], i, (unsigned)v);
+            ck_assert_ptr_nonnull(kept_handle);
+            ck_assert_int_eq(RpcServerTestCancel(kept_handle), RPC_S_INVALID_BINDING);
+            ck_assert_int_eq(RpcrtServerTestOrphaned(kept_handle), RPC_S_INVALID_BINDING);
+        }
+        RpcBindingFree(&b);
+        RpcStringFree(&actual[e]);
+    }
+    ck_assert_int_eq(RpcMgmtStopServerListening(NULL), RPC_S_OK);
+    ck_assert_int_eq(pthread_join(t, &ret), 0);
+    ck_assert_int_eq((int)(intptr_t)ret, RPC_S_OK);
+}
+END_TEST
+
 /* One dynamic port on IPv4 and IPv6 for a wildcard endpoint. */
 START_TEST(test_api_dual_stack)
 {
@@ -4042,6 +4129,7 @@ server_suite(void)
     tcase_add_test(tc, test_api_protseqs);
     tcase_add_test(tc, test_api_register_listen);
     tcase_add_test(tc, test_api_in_process);
+    tcase_add_test(tc, test_api_finished_call_handle);
     tcase_add_test(tc, test_api_dual_stack);
     tcase_add_test(tc, test_api_options);
     suite_add_tcase(s, tc);
