@@ -22,6 +22,7 @@
 #include <netinet/tcp.h>
 
 #include "libclient/clt.h"
+#include "libclient/sysio.h"
 
 #define RBUF_INITIAL 8192
 
@@ -263,7 +264,7 @@ wait_fd(int fd, short events, int wake_fd, const clt_deadline *dl)
     nfds_t n = wake_fd >= 0 ? 2 : 1;
 
     for (;;) {
-        int r = poll(pfd, n, clt_deadline_ms_left(dl));
+        int r = rpcrt_poll(pfd, n, clt_deadline_ms_left(dl));
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -291,7 +292,7 @@ writev_fd(int fd, const struct iovec *iov_in, int n, const clt_deadline *dl)
     memcpy(iov, iov_in, sizeof(*iov) * (size_t)n);
     while (i < n) {
         struct msghdr mh = {.msg_iov = iov + i, .msg_iovlen = (size_t)(n - i)};
-        ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t w = rpcrt_sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -434,7 +435,7 @@ clt_conn_recv_window(struct clt_conn *c)
         errno = ENOMEM;
         return -1;
     }
-    r = recv(c->fd, c->rbuf + c->rpos + c->rlen, c->rcap - c->rpos - c->rlen, 0);
+    r = rpcrt_recv(c->fd, c->rbuf + c->rpos + c->rlen, c->rcap - c->rpos - c->rlen, 0);
     if (r > 0)
         c->rlen += (size_t)r;
     return r;
@@ -491,8 +492,8 @@ clt_conn_recv_pdu(struct clt_conn *c, int wake_fd, const clt_deadline *dl,
             c->poll_first = 0;
             goto wait;
         }
-        ssize_t r = recv(c->fd, c->rbuf + c->rpos + c->rlen,
-                         c->rcap - c->rpos - c->rlen, MSG_DONTWAIT);
+        ssize_t r = rpcrt_recv(c->fd, c->rbuf + c->rpos + c->rlen,
+                               c->rcap - c->rpos - c->rlen, MSG_DONTWAIT);
         if (r > 0) {
             c->rlen += (size_t)r;
             continue;
@@ -580,7 +581,7 @@ clt_conn_recv_direct(struct clt_conn *c, const struct clt_direct *d,
         memset(&mh, 0, sizeof(mh));
         mh.msg_iov = iov;
         mh.msg_iovlen = (size_t)rpc_frag_iov(&f, total, iov, 2 * DIRECT_FRAGS);
-        r = recvmsg(c->fd, &mh, MSG_DONTWAIT);
+        r = rpcrt_recvmsg(c->fd, &mh, MSG_DONTWAIT);
         if (r > 0) {
             total += (size_t)r;
             break;

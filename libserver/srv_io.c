@@ -46,6 +46,7 @@
 #include <event2/listener.h>
 #include <event2/thread.h>
 
+#include "libclient/sysio.h"
 #include "libserver/srv.h"
 
 /* Reading pauses while more than this waits to be written (a peer that
@@ -578,9 +579,9 @@ out_write(struct srv_conn *c, const struct rpc_frag_out *f, int hdrs_lent)
                 want += iov[i].iov_len;
             do
                 n = mh.msg_iovlen == 1 ?
-                    send(c->fd, iov[0].iov_base, iov[0].iov_len,
-                         MSG_DONTWAIT | MSG_NOSIGNAL) :
-                    sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+                    rpcrt_send(c->fd, iov[0].iov_base, iov[0].iov_len,
+                               MSG_DONTWAIT | MSG_NOSIGNAL) :
+                    rpcrt_sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
             while (n < 0 && errno == EINTR);
             if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
                 goto fail;  /* the peer is gone; the read side sees it */
@@ -972,7 +973,7 @@ direct_recv(struct srv_conn *c, int flags, ssize_t *np, int *errp,
     for (size_t i = 0; i < mh.msg_iovlen; i++)
         want += iov[i].iov_len;
     do
-        n = recvmsg(c->fd, &mh, flags);
+        n = rpcrt_recvmsg(c->fd, &mh, flags);
     while (n < 0 && errno == EINTR);
     *np = n;
     *errp = n < 0 ? errno : 0;
@@ -1069,7 +1070,7 @@ read_cb(evutil_socket_t fd, short what, void *arg)
             break;
         }
         /* MSG_DONTWAIT: a socket a thread has stayed on is blocking. */
-        n = recv(fd, dst, space, MSG_DONTWAIT);
+        n = rpcrt_recv(fd, dst, space, MSG_DONTWAIT);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
             break;
         if (n <= 0) {
@@ -1421,7 +1422,7 @@ srv_io_stay(struct srv_stay *r)
             atomic_store(&c->close_pending, 1);
             break;
         }
-        n = recv(c->fd, dst, space, 0);
+        n = rpcrt_recv(c->fd, dst, space, 0);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -1513,7 +1514,7 @@ write_cb(evutil_socket_t fd, short what, void *arg)
         mh.msg_iov = iov;
         mh.msg_iovlen = (size_t)n;
         do
-            w = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+            w = rpcrt_sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
         while (w < 0 && errno == EINTR);
         if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
             failed = 1;
