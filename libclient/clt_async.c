@@ -729,6 +729,8 @@ out:
         clt_assoc_unref(a);
     if (b != NULL)
         I_RpcrtHandlePut(&b->h);
+    /* I_RpcGetBuffer's pin of the binding, if any, is done with. */
+    I_RpcrtHandleUnpinIf(Message->Handle);
     /* The request buffer is the runtime's, whatever happened. */
     free(Message->Buffer);
     Message->Buffer = NULL;

@@ -42,6 +42,13 @@ I_RpcGetBuffer(PRPC_MESSAGE Message)
         return RPC_S_INVALID_BINDING;
     st = h->ops->get_buffer != NULL ? h->ops->get_buffer(h, Message)
                                     : RPC_S_WRONG_KIND_OF_BINDING;
+    if (st == RPC_S_OK && h->kind == RPC_HANDLE_CLIENT_BINDING &&
+        clt_thread_self() != NULL)
+        /* The send that follows (I_RpcSendReceive, I_RpcAsyncSend) finds
+         * the binding without the registry; it, or I_RpcFreeBuffer when
+         * no send comes, unpins it, or else the thread's end (its state,
+         * which clt_thread_self makes sure of, goes with a destructor). */
+        I_RpcrtHandlePinIfNone(h);
     I_RpcrtHandlePut(h);
     return st;
 }
@@ -54,6 +61,7 @@ I_RpcFreeBuffer(PRPC_MESSAGE Message)
 
     if (Message == NULL)
         return RPC_S_INVALID_ARG;
+    I_RpcrtHandleUnpinIf(Message->Handle);
     if (Message->Buffer == NULL)
         return RPC_S_OK;
     if (Message->ReservedForRuntime == Message->Buffer) {
@@ -489,7 +497,10 @@ I_RpcSendReceive(PRPC_MESSAGE Message)
     if (Message == NULL)
         return RPC_S_INVALID_ARG;
     memset(&k, 0, sizeof(k));
-    if ((b = clt_binding_get(Message->Handle)) == NULL) {
+    b = clt_binding_get(Message->Handle);
+    /* I_RpcGetBuffer's pin, if any, has served. */
+    I_RpcrtHandleUnpinIf(Message->Handle);
+    if (b == NULL) {
         st = RPC_S_INVALID_BINDING;
         goto done;
     }

@@ -11,11 +11,13 @@
  * on different handles now mostly take different locks.  The lock is
  * never held while calling out.
  *
- * A thread may pin one handle (a server call while its routine runs):
+ * A thread may pin one handle (a server call while its routine runs, a
+ * client call's binding from I_RpcGetBuffer to I_RpcSendReceive):
  * lookups of it on that thread skip the registry -- a routine's
  * I_RpcGetBuffer, RpcServerTestCancel and the like on its own call,
- * two or three lock round trips per call.  The pin's reference keeps the
- * object, and the retired flag says what the registry would.
+ * two or three lock round trips per call; a client call's second lookup
+ * of its binding.  The pin's reference keeps the object, and the retired
+ * flag says what the registry would.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -247,6 +249,22 @@ I_RpcrtHandleUnpin(void)
 
     tls_pinned = NULL;
     I_RpcrtHandlePut(h);
+}
+
+void
+I_RpcrtHandlePinIfNone(struct rpc_handle *h)
+{
+    if (tls_pinned != NULL)
+        return;
+    atomic_fetch_add(&h->refs, 1);
+    tls_pinned = h;
+}
+
+void
+I_RpcrtHandleUnpinIf(const void *p)
+{
+    if (p != NULL && (const void *)tls_pinned == p)
+        I_RpcrtHandleUnpin();
 }
 
 void

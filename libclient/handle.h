@@ -83,6 +83,11 @@ RPCRT_INTERNAL void I_RpcrtHandleRef(struct rpc_handle *h);
  * reference). */
 RPCRT_INTERNAL void I_RpcrtHandlePin(struct rpc_handle *h);
 RPCRT_INTERNAL void I_RpcrtHandleUnpin(void);
+/* Pins h only if the thread has no pin (a client call's binding, from
+ * I_RpcGetBuffer to the send: a server routine's call keeps its pin). */
+RPCRT_INTERNAL void I_RpcrtHandlePinIfNone(struct rpc_handle *h);
+/* Unpins the thread's pin if it is p (p is not dereferenced). */
+RPCRT_INTERNAL void I_RpcrtHandleUnpinIf(const void *p);
 /* Drops a reference; the last one calls ops->destroy. */
 RPCRT_INTERNAL void I_RpcrtHandlePut(struct rpc_handle *h);
 

@@ -271,6 +271,91 @@ START_TEST(test_binding_api)
 }
 END_TEST
 
+/* A stub-level call: the rpctest Echo of "hello" on m (I_RpcGetBuffer
+ * done by the caller or not), with RpcInterfaceInformation and ProcNum
+ * set here. */
+static void
+echo_message(RPC_MESSAGE *m, RPC_BINDING_HANDLE h)
+{
+    static const uint8_t stub[8 + 5] = {5, 0, 0, 0, 5, 0, 0, 0, 'h', 'e', 'l', 'l', 'o'};
+
+    memset(m, 0, sizeof(*m));
+    m->Handle = h;
+    m->RpcInterfaceInformation = rpctest_v1_0_c_ifspec;
+    m->ProcNum = 0;
+    m->BufferLength = sizeof(stub);
+    m->DataRepresentation = NDR_LOCAL_DATA_REPRESENTATION;
+    ck_assert_int_eq(I_RpcGetBuffer(m), RPC_S_OK);
+    memcpy(m->Buffer, stub, sizeof(stub));
+}
+
+static void *
+get_buffer_only(void *arg)
+{
+    RPC_MESSAGE *m = arg;
+
+    /* Another thread frees the buffer; this one ends without a send. */
+    echo_message(m, m->Handle);
+    return NULL;
+}
+
+/* I_RpcGetBuffer keeps the client binding at hand for the send that
+ * follows (a pin with a reference, libclient/handle.c): whatever comes
+ * between -- the binding freed, no send at all, the buffer freed by
+ * another thread, a thread that ends -- the call says what it would
+ * without it.  That the pin's reference goes in each case is
+ * check_handle.c's to show. */
+START_TEST(test_buffer_then_send_paths)
+{
+    RPC_BINDING_HANDLE h = bind_transport(_i, NULL), gone;
+    RPC_MESSAGE m, m2;
+    pthread_t t;
+
+    /* The usual order, twice on the same thread. */
+    for (int i = 0; i < 2; i++) {
+        echo_message(&m, h);
+        ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_OK);
+        ck_assert_uint_eq(m.BufferLength, 4 + 5 + 3 + 4);
+        ck_assert_int_eq(memcmp((uint8_t *)m.Buffer + 4, "hello", 5), 0);
+        ck_assert_int_eq(I_RpcFreeBuffer(&m), RPC_S_OK);
+    }
+    /* The binding freed between the buffer and the send. */
+    gone = bind_transport(_i, NULL);
+    echo_message(&m, gone);
+    ck_assert_int_eq(RpcBindingFree(&gone), RPC_S_OK);
+    ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_INVALID_BINDING);
+    ck_assert_ptr_null(m.Buffer);
+    /* A buffer freed without a send; then another binding's call. */
+    gone = bind_transport(_i, NULL);
+    echo_message(&m, gone);
+    ck_assert_int_eq(I_RpcFreeBuffer(&m), RPC_S_OK);
+    ck_assert_int_eq(RpcBindingFree(&gone), RPC_S_OK);
+    echo_message(&m, h);
+    ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_OK);
+    ck_assert_int_eq(I_RpcFreeBuffer(&m), RPC_S_OK);
+    /* Two messages at once on two bindings, sent in the other order. */
+    gone = bind_transport(_i, NULL);
+    echo_message(&m, h);
+    echo_message(&m2, gone);
+    ck_assert_int_eq(I_RpcSendReceive(&m2), RPC_S_OK);
+    ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_OK);
+    ck_assert_int_eq(memcmp((uint8_t *)m.Buffer + 4, "hello", 5), 0);
+    ck_assert_int_eq(memcmp((uint8_t *)m2.Buffer + 4, "hello", 5), 0);
+    ck_assert_int_eq(I_RpcFreeBuffer(&m), RPC_S_OK);
+    ck_assert_int_eq(I_RpcFreeBuffer(&m2), RPC_S_OK);
+    ck_assert_int_eq(RpcBindingFree(&gone), RPC_S_OK);
+    /* A thread that takes a buffer and ends; this one frees the buffer
+     * and the binding. */
+    gone = bind_transport(_i, NULL);
+    m.Handle = gone;
+    ck_assert_int_eq(pthread_create(&t, NULL, get_buffer_only, &m), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    ck_assert_int_eq(I_RpcFreeBuffer(&m), RPC_S_OK);
+    ck_assert_int_eq(RpcBindingFree(&gone), RPC_S_OK);
+    ck_assert_int_eq(RpcBindingFree(&h), RPC_S_OK);
+}
+END_TEST
+
 /* The handle registry (libclient/handle.c) over many handles at once, in
  * every shard and through its growth and rehashes, and from threads that
  * make and free handles together: each handle stays itself until freed,
@@ -718,6 +803,7 @@ client_suite(void)
     tcase_add_loop_test(tc, test_many_threads_one_binding, 0, 2);
     tcase_add_loop_test(tc, test_faults, 0, 2);
     tcase_add_test(tc, test_binding_api);
+    tcase_add_loop_test(tc, test_buffer_then_send_paths, 0, 2);
     tcase_add_test(tc, test_many_handles);
     tcase_add_test(tc, test_server_unavailable);
     tcase_add_loop_test(tc, test_server_killed_mid_call, 0, 2);

@@ -26,6 +26,7 @@ Suite *except_suite(void);
 Suite *async_suite(void);
 Suite *lock_suite(void);
 Suite *buf_suite(void);
+Suite *handle_suite(void);
 Suite *server_async_suite(void);   /* tests/check_server */
 
 /* testutil.c */
