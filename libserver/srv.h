@@ -138,7 +138,9 @@ struct srv_if {
     unsigned max_calls;                 /* autolisten interfaces */
     unsigned max_rpc_size;              /* 0: no limit of its own */
     RPC_IF_CALLBACK_FN *callback;
-    unsigned active;                    /* calls dispatched (srv.lock) */
+    atomic_uint active;                 /* calls dispatched (counted in and
+                                         * out without srv.lock: srv_worker.c,
+                                         * admit and discharge) */
     int builtin;                        /* the mgmt interface */
 };
 
@@ -342,8 +344,9 @@ struct srv_state {
     /* Threads waiting on cond for calls to end (running or an interface's
      * active count to fall): a call's end broadcasts only when there are
      * any, or every call would wake a thread parked in
-     * RpcMgmtWaitServerListen (RpcServerListen without DontWait). */
-    unsigned call_end_waiters;
+     * RpcMgmtWaitServerListen (RpcServerListen without DontWait).
+     * Changed under lock, read without it by a call's end (discharge). */
+    atomic_uint call_end_waiters;
     pthread_cond_t work;             /* run queue and worker exits */
     struct srv_options opt;
 
@@ -373,14 +376,17 @@ struct srv_state {
     struct srv_if *ifs;
     atomic_uint if_gen;              /* bumped by every change of ifs */
 
-    /* RpcServerListen state. */
-    int listening;
-    int stopping;                    /* stop requested, calls still run */
+    /* RpcServerListen state.  listening, stopping and max_calls change
+     * under lock; they and the call counts are atomics because calls are
+     * counted in and out without the lock (srv_worker.c, admit and
+     * discharge). */
+    atomic_int listening;
+    atomic_int stopping;             /* stop requested, calls still run */
     int wait_pending;                /* RpcMgmtWaitServerListen may wait */
-    unsigned max_calls;
+    atomic_uint max_calls;
     unsigned min_threads;
-    unsigned running;                /* calls queued or in a routine */
-    unsigned listen_calls;           /* those of non-autolisten interfaces */
+    atomic_uint running;             /* calls queued or in a routine */
+    atomic_uint listen_calls;        /* those of non-autolisten interfaces */
 
     /* Worker pool. */
     struct srv_call *q_head, *q_tail;
@@ -584,8 +590,9 @@ int srv_thread_spawn(pthread_t *tid, void *(*fn)(void *), void *arg,
 /* Hands a complete call to a worker (I/O thread).  RPC_S_OK, or
  * RPC_S_SERVER_TOO_BUSY / RPC_S_NOT_LISTENING (the caller faults it). */
 RPC_STATUS srv_worker_submit(struct srv_call *call);
-/* A routine has returned (worker, srv.lock held). */
-void srv_worker_call_ended_locked(struct srv_call *call);
+/* A call has ended (its answer written or dropped): counted out
+ * (srv.lock not held). */
+void srv_worker_call_ended(struct srv_call *call);
 /* Has a pool thread take the event loop (srv.lock held): 0 or -1. */
 int srv_worker_loop_start_locked(void);
 /* Spawns workers up to MinimumCallThreads (srv.lock held). */

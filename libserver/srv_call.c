@@ -808,11 +808,9 @@ srv_call_complete(struct srv_call *k)
      * srv_call_free takes it out or keeps it as a staying thread's
      * spare. */
     dead = c->dead;
-    pthread_mutex_lock(&srv.lock);
-    srv_worker_call_ended_locked(k);
+    srv_worker_call_ended(k);
     if (!dead)
         atomic_store(&k->answered, 1);
-    pthread_mutex_unlock(&srv.lock);
     rpcrt_mutex_unlock(&c->wlock);
     if (dead) {
         /* The connection closed before: nobody reaps it any more; the

@@ -2510,6 +2510,122 @@ START_TEST(test_api_finished_call_handle)
 }
 END_TEST
 
+/* An interface whose routine counts the routines running and notes one
+ * that starts after RpcServerListen has returned. */
+static atomic_int in_routine, listen_over, late_routines;
+
+static void
+counted_routine(PRPC_MESSAGE m)
+{
+    atomic_fetch_add(&in_routine, 1);
+    if (atomic_load(&listen_over))
+        atomic_fetch_add(&late_routines, 1);
+    usleep(200);
+    m->BufferLength = 0;
+    (void)I_RpcGetBuffer(m);
+    atomic_fetch_sub(&in_routine, 1);
+}
+
+static RPC_DISPATCH_FUNCTION counted_table[] = {counted_routine};
+static RPC_DISPATCH_TABLE counted_dispatch = {1, counted_table, 0};
+static RPC_SERVER_INTERFACE counted_if = {
+    sizeof(RPC_SERVER_INTERFACE),
+    {{0x3d8e41a7, 0x55c2, 0x4b19, {0x8e, 0x02, 0x71, 0x9f, 0x4c, 0x13, 0xa6, 0x5d}},
+     {1, 0}},
+    {{0x8a885d04, 0x1ceb, 0x11c9, {0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48, 0x60}},
+     {2, 0}},
+    &counted_dispatch,
+    0, NULL, NULL, NULL, 0,
+};
+
+struct caller {
+    RPC_CSTR binding;
+    atomic_int *calls;
+    atomic_int *stop;
+};
+
+static void *
+caller_thread(void *arg)
+{
+    struct caller *c = arg;
+    static RPC_CLIENT_INTERFACE ci;
+    RPC_BINDING_HANDLE b = NULL;
+
+    ci.Length = sizeof(ci);
+    ci.InterfaceId = counted_if.InterfaceId;
+    ci.TransferSyntax = rpc_ndr20_syntax;
+    if (RpcBindingFromStringBindingA(c->binding, &b) != RPC_S_OK)
+        return NULL;
+    /* Back-to-back calls (a thread stays on the connection) until told to
+     * stop; bounded, refusals included. */
+    for (int n = 0; n < 20000 && !atomic_load(c->stop); n++) {
+        RPC_MESSAGE m;
+
+        memset(&m, 0, sizeof(m));
+        m.Handle = b;
+        m.RpcInterfaceInformation = &ci;
+        m.DataRepresentation = NDR_LOCAL_DATA_REPRESENTATION;
+        if (I_RpcGetBuffer(&m) != RPC_S_OK)
+            break;
+        if (I_RpcSendReceive(&m) == RPC_S_OK) {
+            atomic_fetch_add(c->calls, 1);
+            I_RpcFreeBuffer(&m);
+        }
+    }
+    RpcBindingFree(&b);
+    return NULL;
+}
+
+/* Calls are counted in and out without the server's lock (srv_worker.c,
+ * admit): a stop of listening while clients call back to back on
+ * connections their threads stay on still ends listening only after the
+ * last admitted routine, and admits none after.  Five rounds of listen,
+ * calls from two clients (TCP, ncalrpc), stop. */
+START_TEST(test_api_stop_while_calling)
+{
+    const char *eps[] = {"ncacn_ip_tcp:127.0.0.1[0]", "ncalrpc:[counted]"};
+    RPC_CSTR actual[2] = {NULL, NULL};
+
+    ck_assert_int_eq(RpcServerRegisterIf2(&counted_if, NULL, NULL, 0,
+                                          RPC_C_LISTEN_MAX_CALLS_DEFAULT,
+                                          (unsigned int)-1, NULL), RPC_S_OK);
+    for (int e = 0; e < 2; e++)
+        ck_assert_int_eq(RpcrtServerUseEndpoint((RPC_CSTR)eps[e], 10, &actual[e]),
+                         RPC_S_OK);
+    for (int round = 0; round < 5; round++) {
+        atomic_int calls = 0, stop = 0;
+        struct caller cl[2] = {{actual[0], &calls, &stop}, {actual[1], &calls, &stop}};
+        pthread_t lt, ct[2];
+        void *ret;
+
+        atomic_store(&listen_over, 0);
+        ck_assert_int_eq(pthread_create(&lt, NULL, listen_thread, NULL), 0);
+        for (int i = 0; i < 500 && RpcMgmtIsServerListening(NULL) != RPC_S_OK; i++)
+            usleep(10000);
+        for (int t = 0; t < 2; t++)
+            ck_assert_int_eq(pthread_create(&ct[t], NULL, caller_thread, &cl[t]), 0);
+        for (int i = 0; i < 3000 && atomic_load(&calls) < 100 * (round + 1); i++)
+            usleep(1000);
+        ck_assert_int_eq(RpcMgmtStopServerListening(NULL), RPC_S_OK);
+        ck_assert_int_eq(pthread_join(lt, &ret), 0);
+        /* Listening has ended: no routine runs, and none starts. */
+        int running = atomic_load(&in_routine);
+        ck_assert_int_eq(running, 0);
+        atomic_store(&listen_over, 1);
+        usleep(20000);
+        atomic_store(&stop, 1);
+        for (int t = 0; t < 2; t++)
+            ck_assert_int_eq(pthread_join(ct[t], NULL), 0);
+        ck_assert_int_eq((int)(intptr_t)ret, RPC_S_OK);
+        int made = atomic_load(&calls), late = atomic_load(&late_routines);
+        ck_assert_int_gt(made, 0);
+        ck_assert_int_eq(late, 0);
+    }
+    for (int e = 0; e < 2; e++)
+        RpcStringFree(&actual[e]);
+}
+END_TEST
+
 /* One dynamic port on IPv4 and IPv6 for a wildcard endpoint. */
 START_TEST(test_api_dual_stack)
 {
@@ -4130,6 +4246,7 @@ server_suite(void)
     tcase_add_test(tc, test_api_register_listen);
     tcase_add_test(tc, test_api_in_process);
     tcase_add_test(tc, test_api_finished_call_handle);
+    tcase_add_test(tc, test_api_stop_while_calling);
     tcase_add_test(tc, test_api_dual_stack);
     tcase_add_test(tc, test_api_options);
     suite_add_tcase(s, tc);
