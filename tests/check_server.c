@@ -2538,6 +2538,9 @@ static RPC_SERVER_INTERFACE counted_if = {
     0, NULL, NULL, NULL, 0,
 };
 
+/* Set before the callers start. */
+static RPC_CLIENT_INTERFACE counted_ci;
+
 struct caller {
     RPC_CSTR binding;
     atomic_int *calls;
@@ -2548,12 +2551,8 @@ static void *
 caller_thread(void *arg)
 {
     struct caller *c = arg;
-    static RPC_CLIENT_INTERFACE ci;
     RPC_BINDING_HANDLE b = NULL;
 
-    ci.Length = sizeof(ci);
-    ci.InterfaceId = counted_if.InterfaceId;
-    ci.TransferSyntax = rpc_ndr20_syntax;
     if (RpcBindingFromStringBindingA(c->binding, &b) != RPC_S_OK)
         return NULL;
     /* Back-to-back calls (a thread stays on the connection) until told to
@@ -2563,7 +2562,7 @@ caller_thread(void *arg)
 
         memset(&m, 0, sizeof(m));
         m.Handle = b;
-        m.RpcInterfaceInformation = &ci;
+        m.RpcInterfaceInformation = &counted_ci;
         m.DataRepresentation = NDR_LOCAL_DATA_REPRESENTATION;
         if (I_RpcGetBuffer(&m) != RPC_S_OK)
             break;
@@ -2586,6 +2585,9 @@ START_TEST(test_api_stop_while_calling)
     const char *eps[] = {"ncacn_ip_tcp:127.0.0.1[0]", "ncalrpc:[counted]"};
     RPC_CSTR actual[2] = {NULL, NULL};
 
+    counted_ci.Length = sizeof(counted_ci);
+    counted_ci.InterfaceId = counted_if.InterfaceId;
+    counted_ci.TransferSyntax = rpc_ndr20_syntax;
     ck_assert_int_eq(RpcServerRegisterIf2(&counted_if, NULL, NULL, 0,
                                           RPC_C_LISTEN_MAX_CALLS_DEFAULT,
                                           (unsigned int)-1, NULL), RPC_S_OK);
