@@ -297,7 +297,6 @@ clt_assoc_release(struct clt_assoc *a, struct clt_conn *c)
         clt_conn_close(c);
         return;
     }
-    clock_gettime(CLT_IDLE_CLOCK, &c->idle_since);
     rpcrt_mutex_lock(&a->lock);
     if (a->n_idle < CLT_MAX_IDLE_CONNS) {
         c->next = a->idle;

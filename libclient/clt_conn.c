@@ -126,6 +126,7 @@ conn_new(int fd)
     }
     c->rcap = RBUF_INITIAL;
     c->fd = fd;
+    clock_gettime(CLT_IDLE_CLOCK, &c->taken);
     return c;
 }
 
@@ -283,6 +284,8 @@ static int
 writev_fd(int fd, const struct iovec *iov_in, int n, const clt_deadline *dl)
 {
     struct iovec iov[CLT_MAX_IOV];
+    uint8_t gathered[RPCRT_GATHER_MAX];
+    size_t total = 0;
     int i = 0;
 
     if (n > CLT_MAX_IOV) {
@@ -290,9 +293,25 @@ writev_fd(int fd, const struct iovec *iov_in, int n, const clt_deadline *dl)
         return -1;
     }
     memcpy(iov, iov_in, sizeof(*iov) * (size_t)n);
+    for (int j = 0; j < n && total <= RPCRT_GATHER_MAX; j++)
+        total += iov[j].iov_len;
+    if (n > 1 && total <= RPCRT_GATHER_MAX) {
+        /* One send, not a sendmsg (RPCRT_GATHER_MAX). */
+        size_t off = 0;
+
+        for (int j = 0; j < n; j++) {
+            memcpy(gathered + off, iov[j].iov_base, iov[j].iov_len);
+            off += iov[j].iov_len;
+        }
+        iov[0].iov_base = gathered;
+        iov[0].iov_len = total;
+        n = 1;
+    }
     while (i < n) {
         struct msghdr mh = {.msg_iov = iov + i, .msg_iovlen = (size_t)(n - i)};
-        ssize_t w = rpcrt_sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t w = n - i == 1 ?
+            rpcrt_send(fd, iov[i].iov_base, iov[i].iov_len, MSG_NOSIGNAL | MSG_DONTWAIT) :
+            rpcrt_sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -658,17 +677,19 @@ clt_conn_trim(struct clt_conn *c)
     }
 }
 
-/* A connection back in the pool for less than this is taken without
- * asking the kernel whether the server closed it meanwhile: the question
- * is a system call (about a microsecond, a few per cent of a null call),
- * and for calls that follow each other this closely it buys nothing --
- * a server that closes the connection now would as likely close it while
- * the request is on its way, which no probe can see.  Connections idle
- * longer (where the server's idle timeout and restarts happen) are
- * probed, and replaced when closed.  The idle time is read on the coarse
- * clock (CLT_IDLE_CLOCK), which moves by the kernel's tick (1-10 ms with
- * CONFIG_HZ): a connection idle for a tick or more is always probed, one
- * idle for less only when a tick fell within. */
+/* A connection whose last use began less than this ago is taken from the
+ * pool without asking the kernel whether the server closed it
+ * meanwhile: the question is a system call (about a microsecond, a few
+ * per cent of a null call), and for calls that follow each other this
+ * closely it buys nothing -- a server that closes the connection now
+ * would as likely close it while the request is on its way, which no
+ * probe can see.  Connections idle longer (where the server's idle
+ * timeout and restarts happen) are probed, and replaced when closed; so
+ * is the next use of one whose call took that long.  The time is read
+ * once per use, here, on the coarse clock (CLT_IDLE_CLOCK), which moves
+ * by the kernel's tick (1-10 ms with CONFIG_HZ): a connection idle for a
+ * tick or more is always probed, one idle for less only when a tick fell
+ * within. */
 #define PROBE_AFTER_NS 1000000L
 
 int
@@ -676,18 +697,21 @@ clt_conn_stale(struct clt_conn *c)
 {
     struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
     struct timespec now;
+    long since;
     uint8_t b;
 
     if (c->broken || c->rlen != 0)
         return 1;
     clock_gettime(CLT_IDLE_CLOCK, &now);
-    if ((now.tv_sec - c->idle_since.tv_sec) * 1000000000L +
-            (now.tv_nsec - c->idle_since.tv_nsec) < PROBE_AFTER_NS)
-        return 0;
-    if (poll(&pfd, 1, 0) == 0)
-        return 0;
-    /* Readable while idle: EOF, an error, or bytes nobody asked for (a
-     * shutdown PDU, say): none of them leaves the connection usable. */
-    (void)recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-    return 1;
+    since = (now.tv_sec - c->taken.tv_sec) * 1000000000L +
+            (now.tv_nsec - c->taken.tv_nsec);
+    if (since >= PROBE_AFTER_NS && poll(&pfd, 1, 0) != 0) {
+        /* Readable while idle: EOF, an error, or bytes nobody asked for
+         * (a shutdown PDU, say): none of them leaves the connection
+         * usable. */
+        (void)recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+        return 1;
+    }
+    c->taken = now;
+    return 0;
 }

@@ -569,6 +569,7 @@ out_write(struct srv_conn *c, const struct rpc_frag_out *f, int hdrs_lent)
         while (off < len) {
             struct iovec iov[OUT_IOV];
             struct msghdr mh;
+            uint8_t gathered[RPCRT_GATHER_MAX];
             size_t want = 0;
             ssize_t n;
 
@@ -577,6 +578,18 @@ out_write(struct srv_conn *c, const struct rpc_frag_out *f, int hdrs_lent)
             mh.msg_iovlen = (size_t)rpc_frag_iov(f, off, iov, OUT_IOV);
             for (size_t i = 0; i < mh.msg_iovlen; i++)
                 want += iov[i].iov_len;
+            if (mh.msg_iovlen > 1 && want <= sizeof(gathered)) {
+                /* One send, not a sendmsg (RPCRT_GATHER_MAX). */
+                size_t at = 0;
+
+                for (size_t i = 0; i < mh.msg_iovlen; i++) {
+                    memcpy(gathered + at, iov[i].iov_base, iov[i].iov_len);
+                    at += iov[i].iov_len;
+                }
+                iov[0].iov_base = gathered;
+                iov[0].iov_len = want;
+                mh.msg_iovlen = 1;
+            }
             do
                 n = mh.msg_iovlen == 1 ?
                     rpcrt_send(c->fd, iov[0].iov_base, iov[0].iov_len,
