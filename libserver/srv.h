@@ -625,9 +625,6 @@ void srv_if_ensure_builtin(void);
 RPC_STATUS srv_inq_if_ids(RPC_IF_ID_VECTOR **out);
 /* A vector of n zeroed ids, each element allocated on its own. */
 RPC_STATUS srv_if_id_vector_new(unsigned long n, RPC_IF_ID_VECTOR **out);
-/* Whether new calls on iface may start now (srv.lock held): listening, or
- * the interface is autolisten. */
-int srv_listen_accepts_locked(const struct srv_if *i);
 /* The listening state after a routine ended or a stop (srv.lock held). */
 void srv_listen_update_locked(void);
 

@@ -25,14 +25,6 @@
 
 #include "libserver/srv.h"
 
-int
-srv_listen_accepts_locked(const struct srv_if *i)
-{
-    if (i->flags & RPC_IF_AUTOLISTEN)
-        return 1;
-    return srv.listening && !srv.stopping;
-}
-
 void
 srv_listen_update_locked(void)
 {
