@@ -284,8 +284,6 @@ static int
 writev_fd(int fd, const struct iovec *iov_in, int n, const clt_deadline *dl)
 {
     struct iovec iov[CLT_MAX_IOV];
-    uint8_t gathered[RPCRT_GATHER_MAX];
-    size_t total = 0;
     int i = 0;
 
     if (n > CLT_MAX_IOV) {
@@ -293,25 +291,9 @@ writev_fd(int fd, const struct iovec *iov_in, int n, const clt_deadline *dl)
         return -1;
     }
     memcpy(iov, iov_in, sizeof(*iov) * (size_t)n);
-    for (int j = 0; j < n && total <= RPCRT_GATHER_MAX; j++)
-        total += iov[j].iov_len;
-    if (n > 1 && total <= RPCRT_GATHER_MAX) {
-        /* One send, not a sendmsg (RPCRT_GATHER_MAX). */
-        size_t off = 0;
-
-        for (int j = 0; j < n; j++) {
-            memcpy(gathered + off, iov[j].iov_base, iov[j].iov_len);
-            off += iov[j].iov_len;
-        }
-        iov[0].iov_base = gathered;
-        iov[0].iov_len = total;
-        n = 1;
-    }
     while (i < n) {
-        struct msghdr mh = {.msg_iov = iov + i, .msg_iovlen = (size_t)(n - i)};
-        ssize_t w = n - i == 1 ?
-            rpcrt_send(fd, iov[i].iov_base, iov[i].iov_len, MSG_NOSIGNAL | MSG_DONTWAIT) :
-            rpcrt_sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t w = rpcrt_sendv(fd, iov + i, (size_t)(n - i),
+                                MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w < 0) {
             if (errno == EINTR)
                 continue;

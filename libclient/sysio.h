@@ -22,6 +22,8 @@
 #define RPCRT_LIBCLIENT_SYSIO_H
 
 #include <poll.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -40,7 +42,7 @@
  * gathered by sendmsg, which copies a msghdr and an iovec array in from
  * user space besides the bytes: for a null call's request, with both
  * sides pinned to one CPU, the client's copy took 0.47 us off the round
- * trip (13.39 -> 12.93 us, five alternated pairs). */
+ * trip (13.39 -> 12.93 us, five alternated pairs).  rpcrt_sendv, below. */
 #define RPCRT_GATHER_MAX 256
 
 #ifdef RPCRT_SYSIO_LIBC
@@ -113,5 +115,35 @@ rpcrt_poll(struct pollfd *pfd, nfds_t n, int timeout_ms)
 }
 
 #endif
+
+/* Sends the n pieces of iov (n >= 1) in order: with send when there is
+ * one, or when they come to RPCRT_GATHER_MAX bytes or fewer in all
+ * (copied together first), else with sendmsg.  What the system call
+ * returns: a short count is a prefix of the pieces' bytes. */
+static inline ssize_t
+rpcrt_sendv(int fd, struct iovec *iov, size_t n, int flags)
+{
+    uint8_t buf[RPCRT_GATHER_MAX];
+    struct msghdr mh;
+    size_t total = 0, i;
+
+    if (n == 1)
+        return rpcrt_send(fd, iov[0].iov_base, iov[0].iov_len, flags);
+    for (i = 0; i < n && total <= sizeof(buf); i++)
+        total += iov[i].iov_len;
+    if (total <= sizeof(buf)) {
+        size_t at = 0;
+
+        for (i = 0; i < n; i++) {
+            memcpy(buf + at, iov[i].iov_base, iov[i].iov_len);
+            at += iov[i].iov_len;
+        }
+        return rpcrt_send(fd, buf, total, flags);
+    }
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_iov = iov;
+    mh.msg_iovlen = n;
+    return rpcrt_sendmsg(fd, &mh, flags);
+}
 
 #endif

@@ -568,33 +568,14 @@ out_write(struct srv_conn *c, const struct rpc_frag_out *f, int hdrs_lent)
     if (c->out_head == NULL) {
         while (off < len) {
             struct iovec iov[OUT_IOV];
-            struct msghdr mh;
-            uint8_t gathered[RPCRT_GATHER_MAX];
-            size_t want = 0;
+            size_t want = 0, niov;
             ssize_t n;
 
-            memset(&mh, 0, sizeof(mh));
-            mh.msg_iov = iov;
-            mh.msg_iovlen = (size_t)rpc_frag_iov(f, off, iov, OUT_IOV);
-            for (size_t i = 0; i < mh.msg_iovlen; i++)
+            niov = (size_t)rpc_frag_iov(f, off, iov, OUT_IOV);
+            for (size_t i = 0; i < niov; i++)
                 want += iov[i].iov_len;
-            if (mh.msg_iovlen > 1 && want <= sizeof(gathered)) {
-                /* One send, not a sendmsg (RPCRT_GATHER_MAX). */
-                size_t at = 0;
-
-                for (size_t i = 0; i < mh.msg_iovlen; i++) {
-                    memcpy(gathered + at, iov[i].iov_base, iov[i].iov_len);
-                    at += iov[i].iov_len;
-                }
-                iov[0].iov_base = gathered;
-                iov[0].iov_len = want;
-                mh.msg_iovlen = 1;
-            }
             do
-                n = mh.msg_iovlen == 1 ?
-                    rpcrt_send(c->fd, iov[0].iov_base, iov[0].iov_len,
-                               MSG_DONTWAIT | MSG_NOSIGNAL) :
-                    rpcrt_sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+                n = rpcrt_sendv(c->fd, iov, niov, MSG_DONTWAIT | MSG_NOSIGNAL);
             while (n < 0 && errno == EINTR);
             if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
                 goto fail;  /* the peer is gone; the read side sees it */
@@ -1520,14 +1501,10 @@ write_cb(evutil_socket_t fd, short what, void *arg)
     for (struct srv_out *o = c->out_head; o != NULL && n < OUT_IOV; o = o->next)
         n += rpc_frag_iov(&o->f, o->off, iov + n, OUT_IOV - n);
     if (n > 0) {
-        struct msghdr mh;
         ssize_t w;
 
-        memset(&mh, 0, sizeof(mh));
-        mh.msg_iov = iov;
-        mh.msg_iovlen = (size_t)n;
         do
-            w = rpcrt_sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+            w = rpcrt_sendv(fd, iov, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
         while (w < 0 && errno == EINTR);
         if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
             failed = 1;
