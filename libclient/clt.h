@@ -109,6 +109,14 @@ struct clt_binding {
     struct clt_assoc *assoc;         /* NULL until the first call */
 };
 
+/* A range of one message's stub, for that message's next send from this
+ * thread (RpcrtBufferSendFrom, RpcrtBufferReceiveInto; clt_call.c). */
+struct clt_range {
+    const RPC_MESSAGE *msg;          /* NULL: none */
+    const void *buf;                 /* msg->Buffer when it was set */
+    struct rpc_stub_ext ext;
+};
+
 struct clt_thread {
     pthread_t tid;
     struct clt_thread *next;         /* registry list */
@@ -128,6 +136,8 @@ struct clt_thread {
     uint32_t blk_call_id;
     unsigned blk_sent;
     int blk_broken;                  /* a co_cancel went only in part */
+    /* The thread's own, no lock. */
+    struct clt_range send_from, recv_into;
 };
 
 /* A deadline: tv_sec < 0 means none. */
@@ -213,6 +223,7 @@ struct clt_direct {
     size_t chunk, left;
     uint8_t *stub;
     size_t room;
+    struct rpc_stub_ext ext;         /* stub bytes that go elsewhere */
 };
 /* Reads the predicted fragments straight into place: the stubs into
  * d->stub, no copy through the receive buffer.  Each fragment's header is
@@ -253,6 +264,8 @@ int clt_conn_stale(struct clt_conn *c);
 /* The calling thread's state (created on first use); NULL only when out
  * of memory. */
 struct clt_thread *clt_thread_self(void);
+/* The calling thread's state if it has one yet, else NULL. */
+struct clt_thread *clt_thread_peek(void);
 /* Message buffers: I_RpcrtBufAlloc / I_RpcrtBufFree (handle.h). */
 #define clt_buf_alloc I_RpcrtBufAlloc
 #define clt_buf_free I_RpcrtBufFree
@@ -293,13 +306,26 @@ int clt_thread_post_cancel(pthread_t tid, long timeout, int *found);
  * 64 of them per system call.  between(arg, dl), when given, runs after
  * each batch (a cancel goes out between fragments, and may move the
  * deadline dl of the writes that follow); *first_sent becomes 1 once the
- * first fragment is out.  0; -1 with errno from the write (ETIMEDOUT at
- * dl); -2: between() failed. */
+ * first fragment is out.  from (NULL: none) has stub bytes that are
+ * written from elsewhere than msg->Buffer.  0; -1 with errno from the
+ * write (ETIMEDOUT at dl); -2: between() failed. */
 int clt_write_request(struct clt_conn *c, uint32_t call_id, uint16_t cont_id,
                       const GUID *object, const RPC_MESSAGE *msg,
-                      clt_deadline *dl,
+                      const struct rpc_stub_ext *from, clt_deadline *dl,
                       int (*between)(void *arg, clt_deadline *dl),
                       void *arg, int *first_sent);
+/* Takes the calling thread's pending ranges for msg: from (clipped to
+ * msg->BufferLength) and into, none when there are none; the thread
+ * keeps neither. */
+void clt_ranges_take(const RPC_MESSAGE *msg, struct rpc_stub_ext *from,
+                     struct rpc_stub_ext *into);
+/* RpcrtBufferSendFrom (into 0) / RpcrtBufferReceiveInto (into 1) for a
+ * client binding's message: kept on the calling thread for msg's next
+ * send.  len 0 forgets it. */
+RPC_STATUS clt_range_set(PRPC_MESSAGE msg, int into, size_t off, void *data,
+                         size_t len);
+/* Forgets the calling thread's pending ranges for msg. */
+void clt_ranges_drop(const RPC_MESSAGE *msg);
 /* The reply of a call, assembled from its response fragments. */
 struct clt_reply {
     /* I_RpcrtBufAlloc'ed (the request's buffer once the request is out),
@@ -311,6 +337,9 @@ struct clt_reply {
     /* For clt_conn_recv_direct: the stub size of the fragments so far
      * and what the last one's alloc_hint leaves for those to come. */
     size_t chunk, left;
+    /* Reply stub bytes that go to the caller's memory instead of buf
+     * (RpcrtBufferReceiveInto); in buf they are left unwritten. */
+    struct rpc_stub_ext into;
 };
 /* One PDU that came on the call's connection c, parsed into p: a
  * fragment of the reply, a fault, shutdown, a late answer of an earlier

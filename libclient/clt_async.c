@@ -605,14 +605,14 @@ poller_start_locked(void)
  * synchronous call's), written before the call is handed to the poller. */
 static RPC_STATUS
 send_request(struct clt_acall *k, uint16_t cont_id, const GUID *object,
-             const PRPC_MESSAGE msg)
+             const PRPC_MESSAGE msg, const struct rpc_stub_ext *from)
 {
     clt_deadline dl;
     int first_sent = 0;
 
     clt_deadline_none(&dl);
-    if (clt_write_request(k->c, k->call_id, cont_id, object, msg, &dl, NULL,
-                          NULL, &first_sent) == 0) {
+    if (clt_write_request(k->c, k->call_id, cont_id, object, msg, from, &dl,
+                          NULL, NULL, &first_sent) == 0) {
         /* The poller reads only once poll() said readable. */
         k->c->poll_first = 0;
         return RPC_S_OK;
@@ -632,6 +632,7 @@ I_RpcAsyncSend(PRPC_MESSAGE Message, PRPC_ASYNC_STATE pAsync)
     struct clt_acall *k = NULL;
     struct clt_cancel cc;
     struct clt_thread nobody;
+    struct rpc_stub_ext from, into;
     uint16_t cont_id = 0;
     GUID object;
     RPC_STATUS st;
@@ -639,6 +640,14 @@ I_RpcAsyncSend(PRPC_MESSAGE Message, PRPC_ASYNC_STATE pAsync)
     if (Message == NULL)
         return RPC_S_INVALID_ARG;
     memset(&cc, 0, sizeof(cc));
+    clt_ranges_take(Message, &from, &into);
+    if (into.len > 0) {
+        /* RpcrtBufferReceiveInto is for I_RpcSendReceive only: the
+         * poller would write to the caller's memory after it gave up on
+         * a call. */
+        st = RPC_S_INVALID_ARG;
+        goto out;
+    }
     if ((st = I_RpcrtAsyncCheckNew(pAsync)) != RPC_S_OK)
         goto out;
     if (pAsync->NotificationType != RpcNotificationTypeNone &&
@@ -699,7 +708,7 @@ I_RpcAsyncSend(PRPC_MESSAGE Message, PRPC_ASYNC_STATE pAsync)
     if ((st = clt_assoc_acquire(a, &cc, &ci->InterfaceId, &k->c, &cont_id)) != RPC_S_OK)
         goto out;
     k->call_id = atomic_fetch_add(&a->next_call_id, 1);
-    if ((st = send_request(k, cont_id, &object, Message)) != RPC_S_OK)
+    if ((st = send_request(k, cont_id, &object, Message, &from)) != RPC_S_OK)
         goto out;
     if ((st = I_RpcrtAsyncAttach(&k->base, &acall_hops, &acall_aops, pAsync)) != RPC_S_OK) {
         k->c->broken = 1;

@@ -19,6 +19,8 @@
 static void binding_destroy(struct rpc_handle *h);
 static RPC_STATUS binding_get_buffer(struct rpc_handle *h, PRPC_MESSAGE msg);
 static RPC_STATUS binding_free_buffer(struct rpc_handle *h, PRPC_MESSAGE msg);
+static RPC_STATUS binding_buffer_range(struct rpc_handle *h, PRPC_MESSAGE msg,
+                                       int into, size_t off, void *data, size_t len);
 static RPC_STATUS binding_to_string(struct rpc_handle *h, RPC_CSTR *out);
 static RPC_STATUS binding_inq_object(struct rpc_handle *h, UUID *obj);
 
@@ -26,6 +28,7 @@ static const struct rpc_handle_ops binding_ops = {
     .destroy = binding_destroy,
     .get_buffer = binding_get_buffer,
     .free_buffer = binding_free_buffer,
+    .buffer_range = binding_buffer_range,
     .to_string = binding_to_string,
     .inq_object = binding_inq_object,
 };
@@ -66,6 +69,14 @@ binding_free_buffer(struct rpc_handle *h, PRPC_MESSAGE msg)
     clt_buf_free(msg->Buffer);
     msg->Buffer = NULL;
     return RPC_S_OK;
+}
+
+static RPC_STATUS
+binding_buffer_range(struct rpc_handle *h, PRPC_MESSAGE msg, int into, size_t off,
+                     void *data, size_t len)
+{
+    (void)h;
+    return clt_range_set(msg, into, off, data, len);
 }
 
 struct clt_binding *

@@ -1,6 +1,7 @@
 /*
  * libclient/clt_call.c -- the stub-level call: I_RpcGetBuffer,
- * I_RpcSendReceive, I_RpcFreeBuffer.
+ * I_RpcSendReceive, I_RpcFreeBuffer; RpcrtBufferSendFrom and
+ * RpcrtBufferReceiveInto (rpcrt_ext.h).
  *
  * A call takes a connection from its binding's association, sends the
  * request in fragments of the negotiated size (C706 12.6.3.1: alloc_hint
@@ -17,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rpcrt/rpcrt_ext.h>
+
 #include "libclient/clt.h"
 
 struct clt_call {
@@ -26,6 +29,7 @@ struct clt_call {
     int first_sent;          /* the first request fragment is on the wire */
     unsigned sent;           /* co_cancel PDUs written */
     struct clt_reply r;
+    struct rpc_stub_ext from;    /* RpcrtBufferSendFrom's range */
 };
 
 /* ---- buffers ------------------------------------------------------------ */
@@ -40,6 +44,8 @@ I_RpcGetBuffer(PRPC_MESSAGE Message)
         return RPC_S_INVALID_ARG;
     if ((h = I_RpcrtHandleGet(Message->Handle, RPC_HANDLE_ANY)) == NULL)
         return RPC_S_INVALID_BINDING;
+    /* A new buffer, a new message: no range of an earlier one holds. */
+    clt_ranges_drop(Message);
     st = h->ops->get_buffer != NULL ? h->ops->get_buffer(h, Message)
                                     : RPC_S_WRONG_KIND_OF_BINDING;
     if (st == RPC_S_OK && h->kind == RPC_HANDLE_CLIENT_BINDING &&
@@ -62,6 +68,7 @@ I_RpcFreeBuffer(PRPC_MESSAGE Message)
     if (Message == NULL)
         return RPC_S_INVALID_ARG;
     I_RpcrtHandleUnpinIf(Message->Handle);
+    clt_ranges_drop(Message);
     if (Message->Buffer == NULL)
         return RPC_S_OK;
     if (Message->ReservedForRuntime == Message->Buffer) {
@@ -81,6 +88,120 @@ I_RpcFreeBuffer(PRPC_MESSAGE Message)
     st = h->ops->free_buffer(h, Message);
     I_RpcrtHandlePut(h);
     return st;
+}
+
+/* ---- ranges sent from, or received into, the caller's memory -------------- */
+
+static void
+range_clear(struct clt_range *r)
+{
+    memset(r, 0, sizeof(*r));
+}
+
+void
+clt_ranges_drop(const RPC_MESSAGE *msg)
+{
+    struct clt_thread *ts = clt_thread_peek();
+
+    if (ts == NULL)
+        return;
+    if (ts->send_from.msg == msg)
+        range_clear(&ts->send_from);
+    if (ts->recv_into.msg == msg)
+        range_clear(&ts->recv_into);
+}
+
+void
+clt_ranges_take(const RPC_MESSAGE *msg, struct rpc_stub_ext *from,
+                struct rpc_stub_ext *into)
+{
+    struct clt_thread *ts = clt_thread_peek();
+
+    memset(from, 0, sizeof(*from));
+    memset(into, 0, sizeof(*into));
+    if (ts == NULL)
+        return;
+    if (ts->send_from.msg == msg) {
+        /* Set on this buffer, and within what is sent of it (a stub may
+         * shorten BufferLength after marshalling). */
+        if (ts->send_from.buf == msg->Buffer && msg->Buffer != NULL &&
+            ts->send_from.ext.off < msg->BufferLength) {
+            *from = ts->send_from.ext;
+            if (from->len > msg->BufferLength - from->off)
+                from->len = msg->BufferLength - from->off;
+        }
+        range_clear(&ts->send_from);
+    }
+    if (ts->recv_into.msg == msg) {
+        *into = ts->recv_into.ext;
+        range_clear(&ts->recv_into);
+    }
+}
+
+/* RpcrtBufferSendFrom / RpcrtBufferReceiveInto on a client binding's
+ * message: kept for the message's next send from this thread. */
+RPC_STATUS
+clt_range_set(PRPC_MESSAGE msg, int into, size_t off, void *data, size_t len)
+{
+    struct clt_thread *ts = clt_thread_self();
+    struct clt_range *r;
+
+    if (ts == NULL)
+        return RPC_S_OUT_OF_MEMORY;
+    r = into ? &ts->recv_into : &ts->send_from;
+    if (len == 0) {
+        if (r->msg == msg)
+            range_clear(r);
+        return RPC_S_OK;
+    }
+    if (r->msg != NULL && r->msg != msg)
+        /* Another message's, not sent yet: it stays (replacing it would
+         * send that message's range from its unwritten buffer).  This
+         * one's stub copies instead. */
+        return RPC_S_INVALID_ARG;
+    range_clear(r);
+    if (!into && (msg->Buffer == NULL || off > msg->BufferLength ||
+                  len > msg->BufferLength - off))
+        return RPC_S_INVALID_ARG;
+    r->msg = msg;
+    r->buf = msg->Buffer;
+    r->ext.p = data;
+    r->ext.off = off;
+    r->ext.len = len;
+    return RPC_S_OK;
+}
+
+static RPC_STATUS
+buffer_range(PRPC_MESSAGE msg, int into, unsigned int off, void *data,
+             unsigned int len)
+{
+    struct rpc_handle *h;
+    RPC_STATUS st;
+
+    if (msg == NULL || (len > 0 && data == NULL) ||
+        (uint64_t)off + len > UINT32_MAX)
+        return RPC_S_INVALID_ARG;
+    if ((h = I_RpcrtHandleGet(msg->Handle, RPC_HANDLE_ANY)) == NULL)
+        return RPC_S_INVALID_BINDING;
+    st = h->ops->buffer_range != NULL
+         ? h->ops->buffer_range(h, msg, into, off, data, len)
+         : RPC_S_WRONG_KIND_OF_BINDING;
+    I_RpcrtHandlePut(h);
+    return st;
+}
+
+RPC_EXPORT RPC_STATUS RPC_ENTRY
+RpcrtBufferSendFrom(PRPC_MESSAGE Message, unsigned int Offset, const void *Data,
+                    unsigned int Length)
+{
+    return buffer_range(Message, 0, Offset, (void *)(uintptr_t)Data, Length);
+}
+
+RPC_EXPORT RPC_STATUS RPC_ENTRY
+RpcrtBufferReceiveInto(PRPC_MESSAGE Message, unsigned int Offset, void *Data,
+                       unsigned int Length)
+{
+    return buffer_range(Message, 1, Offset, Data, Length);
 }
 
 /* ---- cancellation -------------------------------------------------------- */
@@ -184,7 +305,8 @@ orphan(struct clt_call *k)
 int
 clt_write_request(struct clt_conn *c, uint32_t call_id, uint16_t cont_id,
                   const GUID *object, const RPC_MESSAGE *msg,
-                  clt_deadline *dl, int (*between)(void *arg, clt_deadline *dl),
+                  const struct rpc_stub_ext *from, clt_deadline *dl,
+                  int (*between)(void *arg, clt_deadline *dl),
                   void *arg, int *first_sent)
 {
     const uint8_t *stub = msg->Buffer;
@@ -201,7 +323,10 @@ clt_write_request(struct clt_conn *c, uint32_t call_id, uint16_t cont_id,
     do {
         int n = 0;
 
-        for (int f = 0; f < FRAGS_PER_WRITE && (f == 0 || off < total); f++) {
+        /* A fragment takes at most 4 iovecs: its header, and its stub in
+         * up to 3 pieces around from's range. */
+        for (int f = 0; f < FRAGS_PER_WRITE && (f == 0 || off < total) &&
+                        n + 4 <= CLT_MAX_IOV; f++) {
             size_t chunk = total - off < max_stub ? total - off : max_stub;
             uint8_t flags = (uint8_t)((off == 0 ? PFC_FIRST_FRAG : 0) |
                                       (off + chunk == total ? PFC_LAST_FRAG : 0) |
@@ -224,11 +349,7 @@ clt_write_request(struct clt_conn *c, uint32_t call_id, uint16_t cont_id,
             iov[n].iov_base = hdrs[f];
             iov[n].iov_len = hdr_len;
             n++;
-            if (chunk > 0) {
-                iov[n].iov_base = (void *)(uintptr_t)(stub + off);
-                iov[n].iov_len = chunk;
-                n++;
-            }
+            n += rpc_stub_iov(stub, from, off, chunk, iov + n);
             off += chunk;
         }
         if (clt_conn_writev(c, iov, n, dl) != 0)
@@ -263,7 +384,7 @@ send_request(struct clt_call *k, uint16_t cont_id, const GUID *object,
 
     /* The deadline is the cancel timer's (none until a cancel comes). */
     clt_cancel_deadline(&k->cc, NULL, &dl);
-    r = clt_write_request(k->c, k->call_id, cont_id, object, msg, &dl,
+    r = clt_write_request(k->c, k->call_id, cont_id, object, msg, &k->from, &dl,
                           cancels_between, k, &k->first_sent);
     if (r == 0)
         return RPC_S_OK;
@@ -307,8 +428,22 @@ append_reply(struct clt_reply *r, const uint8_t *p, size_t n, uint32_t hint)
         r->buf = nr;
         r->cap = cap;
     }
-    if (n > 0)
-        memcpy(r->buf + r->len, p, n);
+    if (r->into.len == 0) {
+        if (n > 0)
+            memcpy(r->buf + r->len, p, n);
+    } else {
+        /* The caller's range goes to the caller's memory. */
+        struct rpc_stub_ext e;
+        struct iovec iov[3];
+        int k;
+
+        rpc_stub_ext_from(&r->into, r->len, &e);
+        k = rpc_stub_iov(r->buf + r->len, &e, 0, n, iov);
+        for (int i = 0; i < k; i++) {
+            memcpy(iov[i].iov_base, p, iov[i].iov_len);
+            p += iov[i].iov_len;
+        }
+    }
     r->len += n;
     return 0;
 }
@@ -440,6 +575,7 @@ receive_reply(struct clt_call *k)
             size_t took;
             int last;
 
+            rpc_stub_ext_from(&k->r.into, k->r.len, &d.ext);
             w = clt_conn_recv_direct(k->c, &d, k->cc.ts->wake_fd, &dl, &took,
                                      &last);
             if (w == CLT_PDU) {
@@ -497,6 +633,7 @@ I_RpcSendReceive(PRPC_MESSAGE Message)
     if (Message == NULL)
         return RPC_S_INVALID_ARG;
     memset(&k, 0, sizeof(k));
+    clt_ranges_take(Message, &k.from, &k.r.into);
     b = clt_binding_get(Message->Handle);
     /* I_RpcGetBuffer's pin, if any, has served. */
     I_RpcrtHandleUnpinIf(Message->Handle);

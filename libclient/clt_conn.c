@@ -558,6 +558,7 @@ clt_conn_recv_direct(struct clt_conn *c, const struct clt_direct *d,
     if (pre >= RPC_HDR_LEN && !direct_hdr_ok(c->rbuf + c->rpos, d, sl0))
         return -1;
     f.hdrs = &hs[0][0];
+    f.ext = d->ext;
     f.hdr_len = RPC_RESPONSE_HDR_LEN;
     f.chunk = d->chunk;
     f.stub = d->stub;

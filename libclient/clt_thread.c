@@ -51,6 +51,12 @@ make_key(void)
 }
 
 struct clt_thread *
+clt_thread_peek(void)
+{
+    return tls_ts;
+}
+
+struct clt_thread *
 clt_thread_self(void)
 {
     struct clt_thread *ts = tls_ts;

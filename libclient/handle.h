@@ -32,6 +32,10 @@ struct rpc_handle_ops {
     /* I_RpcGetBuffer / I_RpcFreeBuffer for messages of this handle. */
     RPC_STATUS (*get_buffer)(struct rpc_handle *h, PRPC_MESSAGE msg);
     RPC_STATUS (*free_buffer)(struct rpc_handle *h, PRPC_MESSAGE msg);
+    /* RpcrtBufferSendFrom (into 0) / RpcrtBufferReceiveInto (into 1) on
+     * a message of this handle; NULL if the kind has neither. */
+    RPC_STATUS (*buffer_range)(struct rpc_handle *h, PRPC_MESSAGE msg, int into,
+                               size_t off, void *data, size_t len);
     /* RpcBindingToStringBinding; NULL if the kind has no string form. */
     RPC_STATUS (*to_string)(struct rpc_handle *h, RPC_CSTR *out);
     /* RpcBindingInqObject. */

@@ -286,6 +286,8 @@ struct srv_call {
     size_t frag_chunk, frag_left;
     uint8_t *reply;                  /* I_RpcGetBuffer's buffer */
     size_t reply_cap;
+    /* RpcrtBufferSendFrom on reply: a range of it sent from req. */
+    struct rpc_stub_ext reply_from;
     /* The answer: a fault PDU in out (out_nfrag 0), or a response's
      * out_nfrag headers in out (or out_hdr when they fit, out then
      * pointing there) to go out gathered with the reply stub out_stub. */
@@ -293,6 +295,7 @@ struct srv_call {
     size_t out_len;
     uint8_t *out_stub;
     size_t out_stub_len, out_nfrag, out_chunk;
+    struct rpc_stub_ext out_ext;     /* out_stub's range sent from req */
     uint8_t out_hdr[2 * RPC_RESPONSE_HDR_LEN];
     struct srv_async *async;         /* I_RpcAsyncSetHandle (routine's thread) */
     /* In the handle registry: active, withdrawn since its answer, or a
@@ -465,10 +468,13 @@ int srv_io_write_locked(struct srv_conn *c, uint8_t *buf, size_t len);
  * byte header from hdrs (the caller's, copied if it must be queued)
  * followed by the next chunk bytes of stub (the last fragment: the rest
  * of stub_len).  stub (I_RpcrtBufAlloc'ed) is the connection's from now
- * on, also on failure. */
+ * on, also on failure.  ext (NULL: none) is a range of the stub written
+ * from elsewhere: copied into stub, where it belongs, if it must be
+ * queued, so that it need only last until this returns. */
 int srv_io_write_frags_locked(struct srv_conn *c, const uint8_t *hdrs,
                               size_t hdr_len, size_t nfrag, uint8_t *stub,
-                              size_t stub_len, size_t chunk);
+                              size_t stub_len, size_t chunk,
+                              const struct rpc_stub_ext *ext);
 /* Read timeout (seconds, 0 none) of a connection (I/O thread). */
 void srv_io_set_read_timeout(struct srv_conn *c, unsigned seconds);
 /* Stops reading and closes the connection, at once or (flush) once what

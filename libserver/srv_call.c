@@ -76,6 +76,7 @@ call_get_buffer(struct rpc_handle *h, PRPC_MESSAGE msg)
     I_RpcrtBufFree(k->reply);
     k->reply = p;
     k->reply_cap = n;
+    memset(&k->reply_from, 0, sizeof(k->reply_from));
     msg->Buffer = p;
     /* Not a client buffer (a message reused from a client call may still
      * carry that mark): I_RpcFreeBuffer must come here for it. */
@@ -92,6 +93,7 @@ call_free_buffer(struct rpc_handle *h, PRPC_MESSAGE msg)
         I_RpcrtBufFree(k->reply);
         k->reply = NULL;
         k->reply_cap = 0;
+        memset(&k->reply_from, 0, sizeof(k->reply_from));
     }
     /* The request buffer is the runtime's; it is freed after the call. */
     msg->Buffer = NULL;
@@ -99,6 +101,33 @@ call_free_buffer(struct rpc_handle *h, PRPC_MESSAGE msg)
 }
 
 /* RpcBindingToStringBinding on a server binding: the client. */
+/* RpcrtBufferSendFrom on the reply buffer: a range of the reply sent
+ * from the request buffer, which lasts until the call is freed, after its
+ * answer is written or queued (srv_io_write_frags_locked copies the range
+ * then). */
+static RPC_STATUS
+call_buffer_range(struct rpc_handle *h, PRPC_MESSAGE msg, int into, size_t off,
+                  void *data, size_t len)
+{
+    struct srv_call *k = (struct srv_call *)h;
+    uintptr_t d = (uintptr_t)data, r = (uintptr_t)k->req;
+
+    if (into)
+        return RPC_S_WRONG_KIND_OF_BINDING;
+    if (len == 0) {
+        memset(&k->reply_from, 0, sizeof(k->reply_from));
+        return RPC_S_OK;
+    }
+    if (k->reply == NULL || msg->Buffer != k->reply || off > k->reply_cap ||
+        len > k->reply_cap - off || k->req == NULL || d < r ||
+        d - r > k->req_len || len > k->req_len - (d - r))
+        return RPC_S_INVALID_ARG;
+    k->reply_from.p = data;
+    k->reply_from.off = off;
+    k->reply_from.len = len;
+    return RPC_S_OK;
+}
+
 static RPC_STATUS
 call_to_string(struct rpc_handle *h, RPC_CSTR *out)
 {
@@ -127,6 +156,7 @@ static const struct rpc_handle_ops call_ops = {
     .destroy = call_destroy,
     .get_buffer = call_get_buffer,
     .free_buffer = call_free_buffer,
+    .buffer_range = call_buffer_range,
     .to_string = call_to_string,
     .inq_object = call_inq_object,
 };
@@ -554,6 +584,7 @@ srv_call_direct_plan(struct srv_conn *c, struct rpc_frag_out *f,
         room = k->limit - k->req_len;
     if (room < chunk)
         return 0;
+    memset(f, 0, sizeof(*f));
     f->hdr_len = RPC_REQUEST_HDR_LEN;
     f->chunk = chunk;
     f->stub = k->req + k->req_len;
@@ -695,6 +726,7 @@ srv_call_answer(struct srv_call *k, int fault, RPC_STATUS code, uint8_t flags,
             /* The reply buffer goes out as it is, with the headers. */
             k->out_stub = k->reply;
             k->out_stub_len = len;
+            k->out_ext = k->reply_from;
             k->reply = NULL;
         }
     }
@@ -797,7 +829,7 @@ srv_call_complete(struct srv_call *k)
         } else {
             srv_io_write_frags_locked(c, k->out, RPC_RESPONSE_HDR_LEN,
                                       k->out_nfrag, k->out_stub,
-                                      k->out_stub_len, k->out_chunk);
+                                      k->out_stub_len, k->out_chunk, &k->out_ext);
             if (k->out != k->out_hdr)
                 I_RpcrtBufFree(k->out);
         }

@@ -597,6 +597,26 @@ out_write(struct srv_conn *c, const struct rpc_frag_out *f, int hdrs_lent)
     q->f = *f;
     q->len = len;
     q->off = off;
+    if (q->f.ext.len > 0) {
+        /* The range is lent for this write only: what is still to go of
+         * it moves into the stub, where it belongs. */
+        size_t done = 0;
+
+        /* Stub bytes written so far: whole fragments' and the current
+         * one's, past its header. */
+        if (q->f.hdr_len + q->f.chunk > 0) {
+            size_t fsz = q->f.hdr_len + q->f.chunk, in = off % fsz;
+
+            done = off / fsz * q->f.chunk + (in > q->f.hdr_len ? in - q->f.hdr_len : 0);
+        }
+        if (done < q->f.ext.off + q->f.ext.len) {
+            size_t from = done > q->f.ext.off ? done - q->f.ext.off : 0;
+
+            memcpy((uint8_t *)(uintptr_t)q->f.stub + q->f.ext.off + from,
+                   q->f.ext.p + from, q->f.ext.len - from);
+        }
+        memset(&q->f.ext, 0, sizeof(q->f.ext));
+    }
     if (hdrs_lent) {
         size_t hl = f->nfrag * f->hdr_len;
 
@@ -639,11 +659,18 @@ srv_io_write_locked(struct srv_conn *c, uint8_t *buf, size_t len)
 int
 srv_io_write_frags_locked(struct srv_conn *c, const uint8_t *hdrs,
                           size_t hdr_len, size_t nfrag, uint8_t *stub,
-                          size_t stub_len, size_t chunk)
+                          size_t stub_len, size_t chunk,
+                          const struct rpc_stub_ext *ext)
 {
     struct rpc_frag_out f = {.hdrs = hdrs, .stub = stub, .hdr_len = hdr_len,
                              .nfrag = nfrag, .chunk = chunk,
                              .stub_len = stub_len};
+
+    if (ext != NULL && ext->len > 0 && ext->off < stub_len) {
+        f.ext = *ext;
+        if (f.ext.len > stub_len - f.ext.off)
+            f.ext.len = stub_len - f.ext.off;
+    }
 
     if (!c->dead && c->fd >= 0)
         atomic_fetch_add(&srv_stat_pkts_out, nfrag);

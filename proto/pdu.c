@@ -844,13 +844,49 @@ out:
 }
 
 int
+rpc_stub_iov(const uint8_t *stub, const struct rpc_stub_ext *ext, size_t from,
+             size_t n, struct iovec *iov)
+{
+    size_t end = from + n, xend, m;
+    int k = 0;
+
+    if (n == 0)
+        return 0;
+    if (ext == NULL || ext->p == NULL || ext->len == 0 || end <= ext->off ||
+        from >= ext->off + ext->len) {
+        iov[0].iov_base = (void *)(uintptr_t)(stub + from);
+        iov[0].iov_len = n;
+        return 1;
+    }
+    if (from < ext->off) {
+        iov[k].iov_base = (void *)(uintptr_t)(stub + from);
+        iov[k].iov_len = ext->off - from;
+        k++;
+        from = ext->off;
+    }
+    xend = ext->off + ext->len;
+    m = (end < xend ? end : xend) - from;
+    iov[k].iov_base = ext->p + (from - ext->off);
+    iov[k].iov_len = m;
+    k++;
+    from += m;
+    if (from < end) {
+        iov[k].iov_base = (void *)(uintptr_t)(stub + from);
+        iov[k].iov_len = end - from;
+        k++;
+    }
+    return k;
+}
+
+int
 rpc_frag_iov(const struct rpc_frag_out *o, size_t off, struct iovec *iov,
              int max)
 {
     size_t fsz = o->hdr_len + o->chunk, i, in;
     int n = 0;
 
-    if (off == 0 && o->nfrag == 1 && o->hdr_len > 0 && max >= 2) {
+    if (off == 0 && o->nfrag == 1 && o->hdr_len > 0 && max >= 2 &&
+        o->ext.len == 0) {
         /* A whole one-fragment PDU, the common answer: no divisions. */
         size_t sl = o->stub_len < o->chunk ? o->stub_len : o->chunk;
 
@@ -878,12 +914,33 @@ rpc_frag_iov(const struct rpc_frag_out *o, size_t off, struct iovec *iov,
             in = o->hdr_len;
         }
         if (in - o->hdr_len < sl && n < max) {
-            iov[n].iov_base = (void *)(uintptr_t)(o->stub + s0 + (in - o->hdr_len));
-            iov[n].iov_len = sl - (in - o->hdr_len);
-            n++;
+            struct iovec t[3];
+            int k = rpc_stub_iov(o->stub, &o->ext, s0 + (in - o->hdr_len),
+                                 sl - (in - o->hdr_len), t);
+
+            /* The pieces are consecutive: as many as fit. */
+            for (int j = 0; j < k && n < max; j++)
+                iov[n++] = t[j];
         }
     }
     return n;
+}
+
+void
+rpc_stub_ext_from(const struct rpc_stub_ext *ext, size_t at, struct rpc_stub_ext *out)
+{
+    out->p = NULL;
+    out->off = out->len = 0;
+    if (ext == NULL || ext->p == NULL || ext->len == 0 || at >= ext->off + ext->len)
+        return;
+    if (at <= ext->off) {
+        out->p = ext->p;
+        out->off = ext->off - at;
+        out->len = ext->len;
+    } else {
+        out->p = ext->p + (at - ext->off);
+        out->len = ext->len - (at - ext->off);
+    }
 }
 
 void

@@ -401,10 +401,27 @@ rpc_response_hdr_put(uint8_t *b, uint8_t flags, uint8_t drep0,
  * hdrs + i * hdr_len followed by chunk bytes of stub from i * chunk (the
  * last fragment: what is left of stub_len).  A plain buffer is one
  * fragment of hdr_len bytes and no stub.  len = nfrag * hdr_len + stub_len. */
+/* Stub bytes [off, off + len) of a message that are not in its buffer
+ * but at p: sent from there, or received into it (RpcrtBufferSendFrom,
+ * RpcrtBufferReceiveInto).  p NULL or len 0: none. */
+struct rpc_stub_ext {
+    uint8_t *p;
+    size_t off, len;
+};
+/* At most 3 iovecs for stub bytes [from, from + n): those of ext (NULL:
+ * none) from ext->p, the others from stub.  Their number, 0 when n is 0. */
+int rpc_stub_iov(const uint8_t *stub, const struct rpc_stub_ext *ext, size_t from,
+                 size_t n, struct iovec *iov);
+/* The part of ext (in a message's stub) at or after stub offset at, in
+ * the coordinates of the stub from there on. */
+void rpc_stub_ext_from(const struct rpc_stub_ext *ext, size_t at,
+                       struct rpc_stub_ext *out);
+
 struct rpc_frag_out {
     const uint8_t *hdrs;
     const uint8_t *stub;
     size_t hdr_len, nfrag, chunk, stub_len;
+    struct rpc_stub_ext ext;         /* stub bytes elsewhere, if any */
 };
 /* Fills at most max iovecs with the bytes of o from offset off on (no
  * empty ones); their number, 0 when off is at or past the end. */

@@ -19,6 +19,7 @@
 #include <netinet/tcp.h>
 
 #include <rpcrt/rpc.h>
+#include <rpcrt/rpcrt_ext.h>
 
 #include "examples/rpctest_client.h"
 #include "proto/proto.h"
@@ -352,6 +353,231 @@ START_TEST(test_buffer_then_send_paths)
     ck_assert_int_eq(pthread_join(t, NULL), 0);
     ck_assert_int_eq(I_RpcFreeBuffer(&m), RPC_S_OK);
     ck_assert_int_eq(RpcBindingFree(&gone), RPC_S_OK);
+    ck_assert_int_eq(RpcBindingFree(&h), RPC_S_OK);
+}
+END_TEST
+
+/* ---- RpcrtBufferSendFrom / RpcrtBufferReceiveInto ------------------------ */
+
+static uint32_t
+u32_at(const void *p)
+{
+    const uint8_t *b = p;
+
+    /* Our server answers little-endian. */
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+           (uint32_t)b[3] << 24;
+}
+
+/* Requests go in the host's order (the drep the runtime sends). */
+static void
+host32_store(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+/* An Echo request of n bytes by hand: header fields written, the data's
+ * place in the buffer filled with 0x55 (what must not go out when a
+ * range is sent from elsewhere). */
+static void
+echo_request(RPC_MESSAGE *m, RPC_BINDING_HANDLE h, uint32_t n)
+{
+    memset(m, 0, sizeof(*m));
+    m->Handle = h;
+    m->RpcInterfaceInformation = rpctest_v1_0_c_ifspec;
+    m->BufferLength = 8 + n;
+    m->DataRepresentation = NDR_LOCAL_DATA_REPRESENTATION;
+    ck_assert_int_eq(I_RpcGetBuffer(m), RPC_S_OK);
+    host32_store(m->Buffer, n);
+    host32_store((uint8_t *)m->Buffer + 4, n);
+    memset((uint8_t *)m->Buffer + 8, 0x55, n);
+}
+
+static void
+fill(uint8_t *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)((i * 131u + seed) >> 2 ^ i);
+}
+
+/* Echo data_in sent from the caller's memory and data_out received into
+ * it, over both transports, at the default fragment size and at the
+ * least (many fragment boundaries inside the ranges), from one byte to
+ * more than 1 MiB; then a range of part of the data only, whose edges
+ * fall inside fragments. */
+START_TEST(test_send_from_receive_into)
+{
+    static const uint32_t sizes[] = {1, 7, 1000, 5000, 70001, (1u << 20) + 5};
+    const char *opts[] = {NULL, "max_frag=1432"};
+
+    for (int o = 0; o < 2; o++) {
+        RPC_BINDING_HANDLE h = bind_transport(_i, opts[o]);
+
+        for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+            uint32_t n = sizes[z], pad = (4 - (n & 3)) & 3;
+            uint8_t *in = malloc(n), *out = malloc(n);
+            RPC_MESSAGE m;
+
+            ck_assert_ptr_nonnull(in);
+            ck_assert_ptr_nonnull(out);
+            fill(in, n, (unsigned)z);
+            memset(out, 0xee, n);
+            echo_request(&m, h, n);
+            ck_assert_int_eq(RpcrtBufferSendFrom(&m, 8, in, n), RPC_S_OK);
+            ck_assert_int_eq(RpcrtBufferReceiveInto(&m, 4, out, n), RPC_S_OK);
+            ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_OK);
+            ck_assert_uint_eq(m.BufferLength, 4 + n + pad + 4);
+            ck_assert_uint_eq(u32_at(m.Buffer), n);
+            ck_assert_uint_eq(u32_at((uint8_t *)m.Buffer + 4 + n + pad), 0);
+            ck_assert_msg(memcmp(in, out, n) == 0, "%u bytes, %s: data_out differs",
+                          n, opts[o] ? opts[o] : "default");
+            ck_assert_int_eq(I_RpcFreeBuffer(&m), RPC_S_OK);
+
+            /* The middle third from elsewhere, the rest in the buffer;
+             * the reply whole in its buffer. */
+            if (n >= 3) {
+                uint32_t a = n / 3, len = n / 3;
+
+                echo_request(&m, h, n);
+                memcpy((uint8_t *)m.Buffer + 8, in, n);
+                memset((uint8_t *)m.Buffer + 8 + a, 0x55, len);
+                ck_assert_int_eq(RpcrtBufferSendFrom(&m, 8 + a, in + a, len), RPC_S_OK);
+                ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_OK);
+                ck_assert_uint_eq(m.BufferLength, 4 + n + pad + 4);
+                ck_assert_msg(memcmp((uint8_t *)m.Buffer + 4, in, n) == 0,
+                              "%u bytes, part from elsewhere: echo differs", n);
+                ck_assert_int_eq(I_RpcFreeBuffer(&m), RPC_S_OK);
+            }
+            free(in);
+            free(out);
+        }
+        ck_assert_int_eq(RpcBindingFree(&h), RPC_S_OK);
+    }
+}
+END_TEST
+
+/* What RpcrtBufferSendFrom and RpcrtBufferReceiveInto refuse, and the
+ * ranges that do not apply: of a freed or replaced buffer, of a reply
+ * shorter than the range, with an asynchronous send (ReceiveInto). */
+START_TEST(test_buffer_range_edges)
+{
+    RPC_BINDING_HANDLE h = bind_transport(_i, NULL);
+    uint8_t in[64], out[64], junk[64];
+    RPC_ASYNC_STATE a;
+    RPC_MESSAGE m, r;
+    int garbage = 0;
+
+    fill(in, sizeof(in), 3);
+    memset(junk, 0x77, sizeof(junk));
+    echo_request(&m, h, 40);
+    ck_assert_int_eq(RpcrtBufferSendFrom(NULL, 0, in, 1), RPC_S_INVALID_ARG);
+    ck_assert_int_eq(RpcrtBufferReceiveInto(NULL, 0, out, 1), RPC_S_INVALID_ARG);
+    ck_assert_int_eq(RpcrtBufferSendFrom(&m, 8, NULL, 4), RPC_S_INVALID_ARG);
+    ck_assert_int_eq(RpcrtBufferReceiveInto(&m, 4, NULL, 4), RPC_S_INVALID_ARG);
+    ck_assert_int_eq(RpcrtBufferSendFrom(&m, 8, in, 41), RPC_S_INVALID_ARG);
+    ck_assert_int_eq(RpcrtBufferSendFrom(&m, 49, in, 0), RPC_S_OK);   /* none */
+    ck_assert_int_eq(RpcrtBufferSendFrom(&m, 4, in, 0xfffffffeu), RPC_S_INVALID_ARG);
+    ck_assert_int_eq(RpcrtBufferReceiveInto(&m, 4, out, 0xfffffffeu), RPC_S_INVALID_ARG);
+    r = m;
+    r.Handle = &garbage;
+    ck_assert_int_eq(RpcrtBufferSendFrom(&r, 8, in, 4), RPC_S_INVALID_BINDING);
+
+    /* Ranges of a buffer that was freed apply to no later one. */
+    ck_assert_int_eq(RpcrtBufferSendFrom(&m, 8, junk, 40), RPC_S_OK);
+    ck_assert_int_eq(RpcrtBufferReceiveInto(&m, 4, junk, 40), RPC_S_OK);
+    ck_assert_int_eq(I_RpcFreeBuffer(&m), RPC_S_OK);
+    echo_request(&m, h, 40);
+    memcpy((uint8_t *)m.Buffer + 8, in, 40);
+    ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_OK);
+    ck_assert_uint_eq(m.BufferLength, 4 + 40 + 4);
+    ck_assert_int_eq(memcmp((uint8_t *)m.Buffer + 4, in, 40), 0);
+    ck_assert_int_eq(I_RpcFreeBuffer(&m), RPC_S_OK);
+    for (size_t i = 0; i < sizeof(junk); i++)
+        ck_assert_uint_eq(junk[i], 0x77);
+    /* Nor do those set before I_RpcGetBuffer gave the message a new one. */
+    echo_request(&m, h, 40);
+    ck_assert_int_eq(RpcrtBufferSendFrom(&m, 8, junk, 40), RPC_S_OK);
+    r = m;                                      /* to free the old buffer */
+    ck_assert_int_eq(I_RpcGetBuffer(&m), RPC_S_OK);
+    memcpy(m.Buffer, r.Buffer, 8);
+    memcpy((uint8_t *)m.Buffer + 8, in, 40);
+    ck_assert_int_eq(I_RpcFreeBuffer(&r), RPC_S_OK);
+    ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_OK);
+    ck_assert_int_eq(memcmp((uint8_t *)m.Buffer + 4, in, 40), 0);
+    ck_assert_int_eq(I_RpcFreeBuffer(&m), RPC_S_OK);
+    echo_request(&m, h, 40);
+    memcpy((uint8_t *)m.Buffer + 8, in, 40);
+    ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_OK);
+    ck_assert_int_eq(memcmp((uint8_t *)m.Buffer + 4, in, 40), 0);
+    ck_assert_int_eq(I_RpcFreeBuffer(&m), RPC_S_OK);
+
+    /* A thread's range held by one message refuses another's, which
+     * then copies; both calls come out right. */
+    {
+        RPC_MESSAGE m2;
+        uint8_t out2[64];
+
+        echo_request(&m, h, 40);
+        echo_request(&m2, h, 40);
+        ck_assert_int_eq(RpcrtBufferSendFrom(&m, 8, in, 40), RPC_S_OK);
+        ck_assert_int_eq(RpcrtBufferReceiveInto(&m, 4, out, 40), RPC_S_OK);
+        ck_assert_int_eq(RpcrtBufferSendFrom(&m2, 8, junk, 40), RPC_S_INVALID_ARG);
+        ck_assert_int_eq(RpcrtBufferReceiveInto(&m2, 4, out2, 40), RPC_S_INVALID_ARG);
+        ck_assert_int_eq(RpcrtBufferSendFrom(&m2, 8, junk, 0), RPC_S_OK);
+        memcpy((uint8_t *)m2.Buffer + 8, junk, 40);
+        ck_assert_int_eq(I_RpcSendReceive(&m2), RPC_S_OK);
+        ck_assert_int_eq(memcmp((uint8_t *)m2.Buffer + 4, junk, 40), 0);
+        ck_assert_int_eq(I_RpcFreeBuffer(&m2), RPC_S_OK);
+        memset(out, 0, sizeof(out));
+        ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_OK);
+        ck_assert_int_eq(memcmp(out, in, 40), 0);
+        ck_assert_int_eq(I_RpcFreeBuffer(&m), RPC_S_OK);
+    }
+
+    /* A reply shorter than the range: the call succeeds, the reply is
+     * what came. */
+    echo_request(&m, h, 20);
+    memcpy((uint8_t *)m.Buffer + 8, in, 20);
+    ck_assert_int_eq(RpcrtBufferReceiveInto(&m, 4, out, 60), RPC_S_OK);
+    ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_OK);
+    ck_assert_uint_eq(m.BufferLength, 4 + 20 + 4);
+    ck_assert_uint_eq(u32_at(m.Buffer), 20);
+    ck_assert_int_eq(I_RpcFreeBuffer(&m), RPC_S_OK);
+
+    /* BufferLength shortened after the range was set: what lies beyond
+     * it does not go. */
+    echo_request(&m, h, 40);
+    ck_assert_int_eq(RpcrtBufferSendFrom(&m, 8, in, 40), RPC_S_OK);
+    host32_store((uint8_t *)m.Buffer, 30);
+    host32_store((uint8_t *)m.Buffer + 4, 30);
+    m.BufferLength = 8 + 30;
+    ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_OK);
+    ck_assert_uint_eq(m.BufferLength, 4 + 30 + 2 + 4);
+    ck_assert_int_eq(memcmp((uint8_t *)m.Buffer + 4, in, 30), 0);
+    ck_assert_int_eq(I_RpcFreeBuffer(&m), RPC_S_OK);
+
+    /* Asynchronous: a send from elsewhere works; a receive into is
+     * refused, and the buffer is the runtime's as always. */
+    memset(&a, 0, sizeof(a));
+    ck_assert_int_eq(RpcAsyncInitializeHandle(&a, sizeof(a)), RPC_S_OK);
+    a.NotificationType = RpcNotificationTypeNone;
+    echo_request(&m, h, 40);
+    ck_assert_int_eq(RpcrtBufferSendFrom(&m, 8, in, 40), RPC_S_OK);
+    ck_assert_int_eq(I_RpcAsyncSend(&m, &a), RPC_S_OK);
+    for (int i = 0; i < 2000 && RpcAsyncGetCallStatus(&a) == RPC_S_ASYNC_CALL_PENDING; i++)
+        usleep(10000);
+    memset(&r, 0, sizeof(r));
+    r.Handle = h;
+    ck_assert_int_eq(RpcAsyncCompleteCall(&a, &r), RPC_S_OK);
+    ck_assert_uint_eq(r.BufferLength, 4 + 40 + 4);
+    ck_assert_int_eq(memcmp((uint8_t *)r.Buffer + 4, in, 40), 0);
+    ck_assert_int_eq(I_RpcFreeBuffer(&r), RPC_S_OK);
+    memset(&a, 0, sizeof(a));
+    ck_assert_int_eq(RpcAsyncInitializeHandle(&a, sizeof(a)), RPC_S_OK);
+    echo_request(&m, h, 40);
+    ck_assert_int_eq(RpcrtBufferReceiveInto(&m, 4, out, 40), RPC_S_OK);
+    ck_assert_int_eq(I_RpcAsyncSend(&m, &a), RPC_S_INVALID_ARG);
+    ck_assert_ptr_null(m.Buffer);
     ck_assert_int_eq(RpcBindingFree(&h), RPC_S_OK);
 }
 END_TEST
@@ -804,6 +1030,8 @@ client_suite(void)
     tcase_add_loop_test(tc, test_faults, 0, 2);
     tcase_add_test(tc, test_binding_api);
     tcase_add_loop_test(tc, test_buffer_then_send_paths, 0, 2);
+    tcase_add_loop_test(tc, test_send_from_receive_into, 0, 2);
+    tcase_add_loop_test(tc, test_buffer_range_edges, 0, 2);
     tcase_add_test(tc, test_many_handles);
     tcase_add_test(tc, test_server_unavailable);
     tcase_add_loop_test(tc, test_server_killed_mid_call, 0, 2);

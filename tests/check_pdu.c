@@ -3,6 +3,7 @@
  * both byte orders, with and without a sec_trailer; verify() enforces the
  * header rules.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -441,65 +442,182 @@ END_TEST
 
 /* rpc_frag_iov: from every offset, with room for 1, 2, 3 or many
  * iovecs at a time, the iovecs cover exactly the rest of the stream --
- * headers interleaved with stub chunks, the last chunk short -- and none
- * is empty.  Also a plain buffer and an empty stub. */
+ * headers interleaved with stub chunks, the last chunk short, the stub
+ * bytes of f->ext from elsewhere -- and none is empty. */
+static void
+check_frag_stream(const struct rpc_frag_out *f, const uint8_t *want, size_t len,
+                  const char *what)
+{
+    static const int maxes[] = {1, 2, 3, 64};
+    static uint8_t got[40 * 8 + 12000];
+
+    ck_assert_uint_le(len, sizeof(got));
+    for (size_t off = 0; off <= len; off++) {
+        /* A long stream: every 61st offset and those near where pieces
+         * meet (fragment and range edges). */
+        if (len > 1000 && off % 61 != 0) {
+            size_t fsz = f->hdr_len + f->chunk, in = fsz ? off % fsz : 0;
+            size_t s = fsz ? off / fsz * f->chunk + (in > f->hdr_len ? in - f->hdr_len : 0) : 0;
+            int near = in < f->hdr_len + 3 || in + 3 > fsz || off + 3 > len;
+
+            if (f->ext.len > 0)
+                near |= (s + 3 > f->ext.off && s < f->ext.off + 3) ||
+                        (s + 3 > f->ext.off + f->ext.len && s < f->ext.off + f->ext.len + 3);
+            if (!near)
+                continue;
+        }
+        for (size_t m = 0; m < sizeof(maxes) / sizeof(maxes[0]); m++) {
+            size_t at = off;
+
+            while (at < len) {
+                struct iovec iov[64];
+                int n = rpc_frag_iov(f, at, iov, maxes[m]);
+
+                ck_assert_int_gt(n, 0);
+                ck_assert_int_le(n, maxes[m]);
+                for (int j = 0; j < n; j++) {
+                    ck_assert_uint_gt(iov[j].iov_len, 0);
+                    ck_assert_uint_le(at + iov[j].iov_len, len);
+                    memcpy(got + at, iov[j].iov_base, iov[j].iov_len);
+                    at += iov[j].iov_len;
+                }
+            }
+            ck_assert_uint_eq(at, len);
+            ck_assert_msg(memcmp(got + off, want + off, len - off) == 0,
+                          "%s, from %zu, %d at a time", what, off, maxes[m]);
+            {
+                struct iovec iov[1];
+                ck_assert_int_eq(rpc_frag_iov(f, len, iov, 1), 0);
+            }
+        }
+    }
+}
+
+/* The cases of a plain buffer, an empty stub, one and many fragments,
+ * each without a range from elsewhere and with ranges at the start, the
+ * end, across fragment edges and covering all of the stub. */
 START_TEST(test_frag_iov)
 {
     static const struct { size_t hdr_len, chunk, stub_len; } cases[] = {
         {24, 16, 0}, {24, 16, 1}, {24, 16, 16}, {24, 16, 17}, {24, 16, 100},
         {24, 8, 64}, {40, 5816, 12000}, {37, 0, 0},
     };
-    uint8_t hdrs[40 * 8], stub[12000], want[40 * 8 + 12000], got[sizeof(want)];
+    static uint8_t hdrs[40 * 8], stub[12000], alt[12000], want[40 * 8 + 12000];
 
     for (size_t i = 0; i < sizeof(hdrs); i++)
         hdrs[i] = (uint8_t)(0x80 | i);
-    for (size_t i = 0; i < sizeof(stub); i++)
+    for (size_t i = 0; i < sizeof(stub); i++) {
         stub[i] = (uint8_t)(i * 7 + 1) & 0x7f;
+        alt[i] = (uint8_t)(i * 5 + 3) | 0x80;
+    }
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-        struct rpc_frag_out f = {hdrs, stub, cases[k].hdr_len, 1,
-                                 cases[k].chunk, cases[k].stub_len};
-        size_t len = 0;
+        size_t sl = cases[k].stub_len, ch = cases[k].chunk;
+        /* {off, len} of the range; len 0: none. */
+        const size_t ranges[][2] = {
+            {0, 0}, {0, sl}, {0, 1}, {sl > 0 ? sl - 1 : 0, sl > 0 ? 1 : 0},
+            {sl / 3, sl / 3}, {ch > 1 && sl > ch ? ch - 1 : 0, ch > 1 && sl > ch ? 2 : 0},
+        };
 
-        if (f.chunk > 0 && f.stub_len > 0)
-            f.nfrag = (f.stub_len + f.chunk - 1) / f.chunk;
-        ck_assert_uint_le(f.nfrag * f.hdr_len, sizeof(hdrs));
-        /* The stream, built the plain way. */
-        for (size_t fr = 0, s0 = 0; fr < f.nfrag; fr++) {
-            size_t n = f.stub_len - s0 < f.chunk ? f.stub_len - s0 : f.chunk;
+        for (size_t e = 0; e < sizeof(ranges) / sizeof(ranges[0]); e++) {
+            struct rpc_frag_out f = {hdrs, stub, cases[k].hdr_len, 1, ch, sl,
+                                     {NULL, 0, 0}};
+            size_t len = 0, xo = ranges[e][0], xl = ranges[e][1];
+            char what[64];
 
-            memcpy(want + len, hdrs + fr * f.hdr_len, f.hdr_len);
-            len += f.hdr_len;
-            memcpy(want + len, stub + s0, n);
-            len += n;
-            s0 += n;
+            if (e > 0 && xl == 0)
+                continue;
+            if (xl > 0) {
+                f.ext.p = alt + xo;
+                f.ext.off = xo;
+                f.ext.len = xl;
+            }
+            if (f.chunk > 0 && f.stub_len > 0)
+                f.nfrag = (f.stub_len + f.chunk - 1) / f.chunk;
+            ck_assert_uint_le(f.nfrag * f.hdr_len, sizeof(hdrs));
+            /* The stream, built the plain way. */
+            for (size_t fr = 0, s0 = 0; fr < f.nfrag; fr++) {
+                size_t n = f.stub_len - s0 < f.chunk ? f.stub_len - s0 : f.chunk;
+
+                memcpy(want + len, hdrs + fr * f.hdr_len, f.hdr_len);
+                len += f.hdr_len;
+                for (size_t i = 0; i < n; i++)
+                    want[len + i] = s0 + i >= xo && s0 + i < xo + xl ? alt[s0 + i]
+                                                                      : stub[s0 + i];
+                len += n;
+                s0 += n;
+            }
+            ck_assert_uint_eq(len, f.nfrag * f.hdr_len + f.stub_len);
+            snprintf(what, sizeof(what), "case %zu, range %zu+%zu", k, xo, xl);
+            check_frag_stream(&f, want, len, what);
         }
-        ck_assert_uint_eq(len, f.nfrag * f.hdr_len + f.stub_len);
-        for (size_t off = 0; off <= len; off++) {
-            static const int maxes[] = {1, 2, 3, 64};
+    }
+}
+END_TEST
 
-            for (size_t m = 0; m < sizeof(maxes) / sizeof(maxes[0]); m++) {
-                size_t at = off;
+/* rpc_stub_iov and rpc_stub_ext_from at every position of a small stub
+ * and a range in it; rpc_frag_copy into a stream puts the range's bytes
+ * in the range's memory. */
+START_TEST(test_stub_ext)
+{
+    uint8_t stub[20], alt[20], got[20];
+    struct rpc_stub_ext x = {alt + 6, 6, 5};          /* bytes 6..10 */
 
-                while (at < len) {
-                    struct iovec iov[64];
-                    int n = rpc_frag_iov(&f, at, iov, maxes[m]);
+    for (size_t i = 0; i < sizeof(stub); i++) {
+        stub[i] = (uint8_t)i;
+        alt[i] = (uint8_t)(100 + i);
+    }
+    for (size_t from = 0; from <= sizeof(stub); from++)
+        for (size_t n = 0; from + n <= sizeof(stub); n++) {
+            struct iovec iov[3];
+            int k = rpc_stub_iov(stub, &x, from, n, iov);
+            size_t at = 0;
 
-                    ck_assert_int_gt(n, 0);
-                    ck_assert_int_le(n, maxes[m]);
-                    for (int j = 0; j < n; j++) {
-                        ck_assert_uint_gt(iov[j].iov_len, 0);
-                        ck_assert_uint_le(at + iov[j].iov_len, len);
-                        memcpy(got + at, iov[j].iov_base, iov[j].iov_len);
-                        at += iov[j].iov_len;
-                    }
-                }
-                ck_assert_uint_eq(at, len);
-                ck_assert_msg(memcmp(got + off, want + off, len - off) == 0,
-                              "case %zu, from %zu, %d at a time", k, off, maxes[m]);
-                {
-                    struct iovec iov[1];
-                    ck_assert_int_eq(rpc_frag_iov(&f, len, iov, 1), 0);
-                }
+            ck_assert_int_eq(k == 0, n == 0);
+            for (int j = 0; j < k; j++) {
+                ck_assert_uint_gt(iov[j].iov_len, 0);
+                memcpy(got + at, iov[j].iov_base, iov[j].iov_len);
+                at += iov[j].iov_len;
+            }
+            ck_assert_uint_eq(at, n);
+            for (size_t i = 0; i < n; i++)
+                ck_assert_uint_eq(got[i], from + i >= 6 && from + i < 11 ? alt[from + i]
+                                                                        : stub[from + i]);
+            ck_assert_int_eq(rpc_stub_iov(stub, NULL, from, n, iov), n > 0);
+        }
+    for (size_t at = 0; at <= sizeof(stub); at++) {
+        struct rpc_stub_ext y;
+
+        rpc_stub_ext_from(&x, at, &y);
+        if (at >= 11) {
+            ck_assert_ptr_null(y.p);
+            ck_assert_uint_eq(y.len, 0);
+            continue;
+        }
+        /* The same bytes, counted from at. */
+        ck_assert_uint_eq(y.off + at, at > 6 ? at : 6);
+        ck_assert_uint_eq(y.off + at + y.len, 11);
+        ck_assert_ptr_eq(y.p, alt + (at > 6 ? at : 6));
+    }
+    {
+        uint8_t h[4] = {0};
+        struct rpc_frag_out f = {h, stub, 2, 2, 10, 20, {alt + 6, 6, 5}};
+        uint8_t in[24];
+
+        for (size_t i = 0; i < sizeof(in); i++)
+            in[i] = (uint8_t)(200 + i);
+        memset(stub, 0, sizeof(stub));
+        memset(alt, 0, sizeof(alt));
+        /* From stream offset 1 (inside the first header) to the end. */
+        rpc_frag_copy(&f, 1, in, 23, 1);
+        /* Stream: H H s0..s9 H H s10..s19; in[0] went to header byte 1. */
+        for (size_t i = 0; i < 20; i++) {
+            uint8_t b = (uint8_t)(200 + 1 + i + (i >= 10 ? 2 : 0));
+
+            if (i >= 6 && i < 11) {
+                ck_assert_uint_eq(alt[i], b);
+                ck_assert_uint_eq(stub[i], 0);
+            } else {
+                ck_assert_uint_eq(stub[i], b);
             }
         }
     }
@@ -685,6 +803,7 @@ pdu_suite(void)
     tcase_add_test(tc, test_append_unaligned);
     tcase_add_test(tc, test_names);
     tcase_add_test(tc, test_frag_iov);
+    tcase_add_test(tc, test_stub_ext);
     tcase_add_test(tc, test_frag_hdr_put);
     tcase_add_test(tc, test_parse_fast_path);
     suite_add_tcase(s, tc);

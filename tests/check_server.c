@@ -1065,6 +1065,59 @@ START_TEST(test_echo_queued_answer)
 }
 END_TEST
 
+/* rpctest's Echo sends its reply's data from the request buffer
+ * (RpcrtBufferSendFrom), which goes with the call once it is answered.
+ * An answer the socket does not take at once must not be left pointing
+ * there: here the first client reads its 6 MiB echo only after a second
+ * connection's echo of the same size has come and gone -- its request
+ * most likely in the first one's freed buffer -- and gets its own bytes
+ * back.  (Without the copy into the queued reply this fails, under
+ * AddressSanitizer as a use after free.) */
+START_TEST(test_queued_answer_sent_from_request)
+{
+    const size_t n = 6u << 20;
+    int rcvbuf = 65536;
+    size_t len;
+    uint8_t *s1 = echo_stub(n, &len, 11), *s2 = echo_stub(n, &len, 12);
+    struct req q1 = rq(1, OP_ECHO), q2 = rq(1, OP_ECHO);
+    uint32_t before[6], now[6];
+    struct reply r;
+    struct rc c1, c2;
+
+    stats_now(_i, before);
+    rc_open(&c1, _i);
+    ck_assert_int_eq(setsockopt(c1.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+                                sizeof(rcvbuf)), 0);
+    bind_ok(&c1, 5840, 0);
+    q1.frag = 5840 - RPC_REQUEST_HDR_LEN;
+    send_request(&c1, &q1, s1, len);
+    /* Its routine has run (the answer is then written or queued at
+     * once): the server counts it as completed.  Each stats call counts
+     * as completed after it has answered, so the k-th one sees the k
+     * before it, then the echo. */
+    for (int k = 1; k <= 2000; k++) {
+        stats_now(_i, now);
+        if (now[1] >= before[1] + (unsigned)k + 1)
+            break;
+        ck_assert_msg(k < 2000, "the 6 MiB echo did not complete");
+        usleep(10000);
+    }
+    rc_open(&c2, _i);
+    bind_ok(&c2, 5840, 0);
+    q2.frag = 5840 - RPC_REQUEST_HDR_LEN;
+    call(&c2, &q2, s2, len, &r);
+    check_echo(s2, n, &r);
+    reply_free(&r);
+    rc_close(&c2);
+    ck_assert_int_eq(recv_reply(&c1, 1, &r, 60000), 1);
+    check_echo(s1, n, &r);
+    reply_free(&r);
+    rc_close(&c1);
+    free(s1);
+    free(s2);
+}
+END_TEST
+
 /* One fragment of a request, its header written in three pieces when
  * split (so that it arrives cut inside the header). */
 static void
@@ -2500,6 +2553,112 @@ START_TEST(test_api_finished_call_handle)
             ck_assert_ptr_nonnull(kept_handle);
             ck_assert_int_eq(RpcServerTestCancel(kept_handle), RPC_S_INVALID_BINDING);
             ck_assert_int_eq(RpcrtServerTestOrphaned(kept_handle), RPC_S_INVALID_BINDING);
+        }
+        RpcBindingFree(&b);
+        RpcStringFree(&actual[e]);
+    }
+    ck_assert_int_eq(RpcMgmtStopServerListening(NULL), RPC_S_OK);
+    ck_assert_int_eq(pthread_join(t, &ret), 0);
+    ck_assert_int_eq((int)(intptr_t)ret, RPC_S_OK);
+}
+END_TEST
+
+/* An interface of one routine that answers with its request, sent from
+ * the request buffer (RpcrtBufferSendFrom), after a 4-byte word of what
+ * the runtime refused first: bit i set when refusal i came as it should. */
+static void
+range_routine(PRPC_MESSAGE m)
+{
+    const uint8_t *req = m->Buffer;
+    size_t n = m->BufferLength;
+    uint8_t mine[8] = {0};
+    uint32_t ok = 0;
+
+    /* The request buffer is no reply buffer. */
+    ok |= (uint32_t)(RpcrtBufferSendFrom(m, 0, req, 1) == RPC_S_INVALID_ARG) << 0;
+    m->BufferLength = (unsigned int)(4 + n);
+    if (I_RpcGetBuffer(m) != RPC_S_OK)
+        return;
+    /* Memory that is not the request's, or not all of it. */
+    ok |= (uint32_t)(RpcrtBufferSendFrom(m, 4, mine, 4) == RPC_S_INVALID_ARG) << 1;
+    ok |= (uint32_t)(n > 0 && RpcrtBufferSendFrom(m, 4, req + 1, (unsigned)n) ==
+                                  RPC_S_INVALID_ARG) << 2;
+    /* Beyond the reply buffer. */
+    ok |= (uint32_t)(RpcrtBufferSendFrom(m, (unsigned)(4 + n - 1), req, 2) ==
+                     RPC_S_INVALID_ARG) << 3;
+    /* Nothing is received on a server. */
+    ok |= (uint32_t)(RpcrtBufferReceiveInto(m, 0, mine, 4) ==
+                     RPC_S_WRONG_KIND_OF_BINDING) << 4;
+    /* A range; replaced by the one that counts. */
+    ok |= (uint32_t)(RpcrtBufferSendFrom(m, 4, req, 1) == RPC_S_OK) << 5;
+    ok |= (uint32_t)(RpcrtBufferSendFrom(m, 4, req, (unsigned)n) == RPC_S_OK) << 6;
+    memcpy(m->Buffer, &ok, 4);
+    memset((uint8_t *)m->Buffer + 4, 0x55, n);
+}
+
+static RPC_DISPATCH_FUNCTION range_table[] = {range_routine};
+static RPC_DISPATCH_TABLE range_dispatch = {1, range_table, 0};
+static RPC_SERVER_INTERFACE range_if = {
+    sizeof(RPC_SERVER_INTERFACE),
+    {{0x1c5e8a20, 0x7d41, 0x4b0e, {0xa3, 0x52, 0x19, 0x6f, 0x0c, 0x88, 0xe4, 0x31}},
+     {1, 0}},
+    {{0x8a885d04, 0x1ceb, 0x11c9, {0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48, 0x60}},
+     {2, 0}},
+    &range_dispatch,
+    0, NULL, NULL, NULL, 0,
+};
+
+/* RpcrtBufferSendFrom in a manager routine: refused for anything but a
+ * range of the reply buffer from the request buffer; with one, the reply
+ * carries the request's bytes, over both transports, from a few bytes to
+ * many fragments. */
+START_TEST(test_api_reply_sent_from_request)
+{
+    const char *eps[] = {"ncacn_ip_tcp:127.0.0.1[0]", "ncalrpc:[range]"};
+    static const unsigned sizes[] = {1, 100, 70001};
+    RPC_CSTR actual[2] = {NULL, NULL};
+    static RPC_CLIENT_INTERFACE ci;
+    pthread_t t;
+    void *ret;
+
+    ck_assert_int_eq(RpcServerRegisterIf2(&range_if, NULL, NULL, 0,
+                                          RPC_C_LISTEN_MAX_CALLS_DEFAULT,
+                                          (unsigned int)-1, NULL), RPC_S_OK);
+    for (int e = 0; e < 2; e++)
+        ck_assert_int_eq(RpcrtServerUseEndpoint((RPC_CSTR)eps[e], 10, &actual[e]),
+                         RPC_S_OK);
+    ck_assert_int_eq(pthread_create(&t, NULL, listen_thread, NULL), 0);
+    for (int i = 0; i < 500 && RpcMgmtIsServerListening(NULL) != RPC_S_OK; i++)
+        usleep(10000);
+    ci.Length = sizeof(ci);
+    ci.InterfaceId = range_if.InterfaceId;
+    ci.TransferSyntax = rpc_ndr20_syntax;
+    for (int e = 0; e < 2; e++) {
+        RPC_BINDING_HANDLE b = NULL;
+
+        ck_assert_int_eq(RpcBindingFromStringBindingA(actual[e], &b), RPC_S_OK);
+        for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+            unsigned n = sizes[z];
+            RPC_MESSAGE m;
+            uint32_t ok;
+
+            memset(&m, 0, sizeof(m));
+            m.Handle = b;
+            m.RpcInterfaceInformation = &ci;
+            m.DataRepresentation = NDR_LOCAL_DATA_REPRESENTATION;
+            m.BufferLength = n;
+            ck_assert_int_eq(I_RpcGetBuffer(&m), RPC_S_OK);
+            for (unsigned i = 0; i < n; i++)
+                ((uint8_t *)m.Buffer)[i] = (uint8_t)(i * 7 + z);
+            ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_OK);
+            ck_assert_uint_eq(m.BufferLength, 4 + n);
+            memcpy(&ok, m.Buffer, 4);
+            ck_assert_msg(ok == 0x7f, "%s, %u bytes: refusals 0x%x", eps[e], n,
+                          (unsigned)ok);
+            for (unsigned i = 0; i < n; i++)
+                ck_assert_msg(((uint8_t *)m.Buffer)[4 + i] == (uint8_t)(i * 7 + z),
+                              "%s, %u bytes: byte %u", eps[e], n, i);
+            I_RpcFreeBuffer(&m);
         }
         RpcBindingFree(&b);
         RpcStringFree(&actual[e]);
@@ -4121,6 +4280,7 @@ server_suite(void)
     tcase_add_loop_test(tc, test_echo_sizes, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_echo_tiny_fragments, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_echo_queued_answer, T_TCP, T_LRPC + 1);
+    tcase_add_loop_test(tc, test_queued_answer_sent_from_request, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_request_irregular_fragments, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_big_endian_request, T_TCP, T_LRPC + 1);
     tcase_add_loop_test(tc, test_unknown_opnum_v8, T_TCP, T_LRPC + 1);
@@ -4248,6 +4408,7 @@ server_suite(void)
     tcase_add_test(tc, test_api_register_listen);
     tcase_add_test(tc, test_api_in_process);
     tcase_add_test(tc, test_api_finished_call_handle);
+    tcase_add_test(tc, test_api_reply_sent_from_request);
     tcase_add_test(tc, test_api_stop_while_calling);
     tcase_add_test(tc, test_api_dual_stack);
     tcase_add_test(tc, test_api_options);

@@ -3,7 +3,9 @@
  *
  * Everything here is specific to this runtime (no Windows equivalent), so
  * portable code keeps it behind its own #ifdef.  Names start with "Rpcrt".
- * All of it lives in librpcrt-server.
+ * All of it lives in librpcrt-server, but for RpcrtBufferSendFrom and
+ * RpcrtBufferReceiveInto, which live in librpcrt-client (which
+ * librpcrt-server links).
  */
 #ifndef RPCRT_RPCRT_EXT_H
 #define RPCRT_RPCRT_EXT_H
@@ -180,6 +182,46 @@ typedef void (*RPCRT_CONNECTION_CLOSE_HANDLER)(unsigned long long ConnectionId,
  * from now on.  Context is passed to it as given.  Always RPC_S_OK. */
 RPCRTAPI RPC_STATUS RPC_ENTRY RpcrtServerSetConnectionCloseHandler(
     RPCRT_CONNECTION_CLOSE_HANDLER Handler, void *Context);
+
+/* ---- bulk stub data without a copy (for stubs) ----------------------------
+ * A stub marshals into the buffer I_RpcGetBuffer gives it, and reads a
+ * reply from the buffer I_RpcSendReceive gives back: a large array costs
+ * a copy each way on top of the kernel's.  These let a stub name one range
+ * of a message's stub data that stays in the caller's memory instead.
+ * See RpcrtBufferSendFrom(3).
+ *
+ * RpcrtBufferSendFrom: bytes [Offset, Offset + Length) of Message's stub
+ * data (whose Buffer came from I_RpcGetBuffer and is not sent yet) go out
+ * from Data; the stub leaves them unwritten in Buffer.  On a client
+ * binding's message: used by the next I_RpcSendReceive or I_RpcAsyncSend
+ * of Message from the same thread, which writes the whole request before
+ * it returns; Data must stay valid and unchanged until then.  Only what
+ * lies within BufferLength at the send goes.  On a server call's reply
+ * (a manager routine's message, after I_RpcGetBuffer): Data must lie in
+ * the call's request buffer (the Buffer the routine was called with),
+ * which the runtime keeps until the answer is out.  Length 0 forgets the
+ * range; a second range replaces the first.  RPC_S_OK; RPC_S_INVALID_ARG
+ * (Message NULL, Data NULL with a Length, the range beyond BufferLength,
+ * or on a server Data outside the request); RPC_S_INVALID_BINDING.
+ *
+ * RpcrtBufferReceiveInto: client only, for the next I_RpcSendReceive of
+ * Message from the same thread.  If it succeeds with a reply of at least
+ * Offset + Length bytes of stub data, bytes [Offset, Offset + Length) of
+ * the reply are at Data, and those bytes of the reply's Buffer are
+ * unspecified; with a shorter reply or a failure, Data's contents are
+ * unspecified.  Data must stay writable until I_RpcSendReceive returns.
+ * I_RpcAsyncSend refuses a message with such a range (RPC_S_INVALID_ARG).
+ * Status values as RpcrtBufferSendFrom, and RPC_S_WRONG_KIND_OF_BINDING on
+ * a server call's message.
+ *
+ * I_RpcGetBuffer and I_RpcFreeBuffer on Message forget its ranges.  A
+ * client thread holds one range of each kind until the message it is on
+ * is sent or freed: setting one on another message meanwhile gets
+ * RPC_S_INVALID_ARG (its stub then copies). */
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcrtBufferSendFrom(PRPC_MESSAGE Message,
+    unsigned int Offset, const void *Data, unsigned int Length);
+RPCRTAPI RPC_STATUS RPC_ENTRY RpcrtBufferReceiveInto(PRPC_MESSAGE Message,
+    unsigned int Offset, void *Data, unsigned int Length);
 
 /* ---- teardown ------------------------------------------------------------
  * Stops listening if needed, closes every endpoint and connection (calls

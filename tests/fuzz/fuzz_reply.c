@@ -25,7 +25,11 @@
  *                     that replies of other calls are reachable;
  *           bit 4:    accept keep-connection-on-orphan in the bind_ack;
  *           bit 5:    a request of 12000 bytes (several fragments)
- *                     instead of 16.
+ *                     instead of 16;
+ *           bit 6:    the reply's stub bytes from INTO_OFF on, INTO_LEN
+ *                     of them, received into memory of the caller's
+ *                     (RpcrtBufferReceiveInto), the in-place reads
+ *                     included.
  *   byte 1  0: the stream in one write; else bits 0-6 (n) the size of
  *           each write -- n for n <= 32, (n - 32) * 509 above, so that
  *           headers arrive split at every offset -- and bit 7, over
@@ -43,6 +47,9 @@
  * response fragments of the call from PFC_FIRST_FRAG to PFC_LAST_FRAG,
  * their stubs concatenated; a fault's status; protocol and framing
  * errors).  The direct path must read exactly what that path would.
+ * With bit 6, the reply is what the message's buffer has outside the
+ * range and the caller's memory has inside it (as far as the reply
+ * goes).
  *
  * (It found that the in-place reads took fragments whose drep bytes 2
  * and 3 were not 0, which rpc_pdu_verify refuses; fixed in direct_hdr_ok,
@@ -68,6 +75,7 @@
 #include <sys/un.h>
 
 #include <rpcrt/rpc.h>
+#include <rpcrt/rpcrt_ext.h>
 
 #include "examples/rpctest_client.h"
 #include "tests/fuzz/fuzz.h"
@@ -87,6 +95,10 @@
 #define CTL_PATCH_ZERO 0x08
 #define CTL_KEEP_CONN  0x10
 #define CTL_BIG_REQ    0x20
+#define CTL_INTO       0x40
+
+#define INTO_OFF 5
+#define INTO_LEN (150u * 1024)
 #define CHUNK_LOCKSTEP 0x80
 
 static const uint16_t frag_sizes[4] = {5840, 65535, 16384, 4280};
@@ -552,7 +564,7 @@ FUZZ_ENTRY(reply)(const uint8_t *data, size_t size)
     RPC_STATUS st;
     char sb[96];
     const char *dir;
-    uint8_t *got = NULL;
+    uint8_t *got = NULL, *into = NULL;
     size_t got_len = 0, req_len;
     uint32_t got_drep = 0;
     double deadline;
@@ -595,6 +607,14 @@ FUZZ_ENTRY(reply)(const uint8_t *data, size_t size)
         fuzz_fail(__FILE__, __LINE__, "I_RpcGetBuffer");
     for (size_t i = 0; i < req_len; i++)
         ((uint8_t *)m.Buffer)[i] = (uint8_t)(i * 7 + 1);
+    if (data[0] & CTL_INTO) {
+        /* Exactly INTO_LEN bytes: ASan sees a write past them. */
+        if ((into = malloc(INTO_LEN)) == NULL)
+            fuzz_fail(__FILE__, __LINE__, "out of memory");
+        memset(into, 0xa5, INTO_LEN);
+        if (RpcrtBufferReceiveInto(&m, INTO_OFF, into, INTO_LEN) != RPC_S_OK)
+            fuzz_fail(__FILE__, __LINE__, "RpcrtBufferReceiveInto");
+    }
     st = I_RpcSendReceive(&m);
     if (st == RPC_S_OK) {
         /* Every byte of the reply is readable (ASan checks the copy). */
@@ -606,6 +626,12 @@ FUZZ_ENTRY(reply)(const uint8_t *data, size_t size)
             fuzz_fail(__FILE__, __LINE__, "out of memory");
         if (got_len > 0)
             memcpy(got, m.Buffer, got_len);
+        if (into != NULL && got_len > INTO_OFF) {
+            /* Those bytes of the reply are in the caller's memory. */
+            size_t n = got_len - INTO_OFF < INTO_LEN ? got_len - INTO_OFF : INTO_LEN;
+
+            memcpy(got + INTO_OFF, into, n);
+        }
         (void)I_RpcFreeBuffer(&m);
     } else {
         FUZZ_CHECK(m.Buffer == NULL && m.BufferLength == 0);
@@ -646,6 +672,7 @@ FUZZ_ENTRY(reply)(const uint8_t *data, size_t size)
         free(e.buf);
     }
     free(got);
+    free(into);
     free(j.stream);
     return 0;
 }

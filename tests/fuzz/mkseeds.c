@@ -988,6 +988,7 @@ conn_seeds(const char *vectors_txt)
 
 #define REPLY_CTL_TCP        0x04
 #define REPLY_CTL_PATCH_ZERO 0x08
+#define REPLY_CTL_INTO       0x40
 #define REPLY_CHUNK_LOCKSTEP 0x80
 
 static uint8_t *reply_stub;
@@ -1072,6 +1073,16 @@ reply_seeds(void)
         {"hint_none_100k", 100 * 1024, 5840, 1, DREP_LE, 0, 0},
         {"hint_16m_100k", 100 * 1024, 5840, 2, DREP_LE, 0, 0},
         {"hint_half_100k", 100 * 1024, 5840, 3, DREP_LE, REPLY_CTL_TCP, 0},
+        /* With part of the reply received into the caller's memory. */
+        {"into_one_1k", 1024, 5840, 0, DREP_LE, REPLY_CTL_INTO, 0},
+        {"into_frags_200k", 200 * 1024, 5840, 0, DREP_LE, REPLY_CTL_INTO, 0},
+        {"into_frags_200k_tcp", 200 * 1024, 5840, 0, DREP_LE,
+         REPLY_CTL_INTO | REPLY_CTL_TCP, 0},
+        {"into_frags_64k_lockstep", 64 * 1024, 5840, 0, DREP_LE, REPLY_CTL_INTO,
+         REPLY_CHUNK_LOCKSTEP | 34},
+        {"into_big_frags_150k", 150 * 1024, 65000, 0, DREP_LE, REPLY_CTL_INTO | 1, 0},
+        {"into_hint_half_100k", 100 * 1024, 5840, 3, DREP_LE,
+         REPLY_CTL_INTO | REPLY_CTL_TCP, 0},
     };
     struct ndr_cursor w;
     struct rpc_pdu p;
@@ -1099,6 +1110,7 @@ reply_seeds(void)
     for (size_t j = 5; j <= 7 && j * 5840 + 6 < w.len; j++)
         w.data[j * 5840 + 6] = 1;
     reply_seed("regress_drep23_in_place", 0, 0, &w);
+    reply_seed("into_regress_drep23_in_place", REPLY_CTL_INTO, 0, &w);
     ndr_cursor_free(&w);
 
     /* Irregular fragments (sizes the client cannot predict, alloc_hints
@@ -1128,6 +1140,7 @@ reply_seeds(void)
         }
         reply_seed("irregular_100k", 0, 0, &w);
         reply_seed("irregular_100k_tcp_pieces", REPLY_CTL_TCP, 40, &w);
+        reply_seed("into_irregular_100k", REPLY_CTL_INTO, 0, &w);
         ndr_cursor_free(&w);
     }
 
@@ -1144,6 +1157,7 @@ reply_seeds(void)
     p.u.fault.stub_len = 4;
     put_pdu(&w, &p);
     reply_seed("fault_midway", 0, 0, &w);
+    reply_seed("into_fault_midway", REPLY_CTL_INTO, 0, &w);
     ndr_cursor_free(&w);
 
     /* Only call_id 0 is patched: a late reply of another call (7), a
