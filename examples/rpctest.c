@@ -166,11 +166,14 @@ rpctest_Echo(PRPC_MESSAGE m)
         RpcRaiseException(RPC_X_BAD_STUB_DATA);
     data = in.p + in.off;
     /* Reply: conformance, n bytes, padding to 4, the long result.  The
-     * request buffer stays valid while the reply is written. */
+     * request buffer stays valid while the reply is written, and until
+     * the reply is out: the n bytes go out from there, not copied
+     * (RpcrtBufferSendFrom), unless the runtime says no. */
     pad = (4 - (n & 3)) & 3;
     out = reply(m, 4 + (size_t)n + pad + 4);
     put_u32(out, n);
-    memcpy(out + 4, data, n);
+    if (n > 0 && RpcrtBufferSendFrom(m, 4, data, n) != RPC_S_OK)
+        memcpy(out + 4, data, n);
     memset(out + 4 + n, 0, pad);
     put_u32(out + 4 + n + pad, 0);
     ROUTINE_END(m)
