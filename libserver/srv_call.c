@@ -100,7 +100,6 @@ call_free_buffer(struct rpc_handle *h, PRPC_MESSAGE msg)
     return RPC_S_OK;
 }
 
-/* RpcBindingToStringBinding on a server binding: the client. */
 /* RpcrtBufferSendFrom on the reply buffer: a range of the reply sent
  * from the request buffer, which lasts until the call is freed, after its
  * answer is written or queued (srv_io_write_frags_locked copies the range
@@ -128,6 +127,7 @@ call_buffer_range(struct rpc_handle *h, PRPC_MESSAGE msg, int into, size_t off,
     return RPC_S_OK;
 }
 
+/* RpcBindingToStringBinding on a server binding: the client. */
 static RPC_STATUS
 call_to_string(struct rpc_handle *h, RPC_CSTR *out)
 {
