@@ -2504,6 +2504,43 @@ static RPC_SERVER_INTERFACE keep_if = {
     0, NULL, NULL, NULL, 0,
 };
 
+/* Serves sif in this process on a dynamic TCP port and the ncalrpc
+ * endpoint name lrpc_ep (RpcServerListen on thread *t): actual[] gets the
+ * two string bindings (TCP first), ci a client interface for sif. */
+static void
+api_serve(RPC_SERVER_INTERFACE *sif, const char *lrpc_ep, RPC_CSTR actual[2],
+          RPC_CLIENT_INTERFACE *ci, pthread_t *t)
+{
+    char lrpc[64];
+    const char *eps[2] = {"ncacn_ip_tcp:127.0.0.1[0]", lrpc};
+
+    snprintf(lrpc, sizeof(lrpc), "ncalrpc:[%s]", lrpc_ep);
+    ck_assert_int_eq(RpcServerRegisterIf2(sif, NULL, NULL, 0,
+                                          RPC_C_LISTEN_MAX_CALLS_DEFAULT,
+                                          (unsigned int)-1, NULL), RPC_S_OK);
+    for (int e = 0; e < 2; e++)
+        ck_assert_int_eq(RpcrtServerUseEndpoint((RPC_CSTR)eps[e], 10, &actual[e]),
+                         RPC_S_OK);
+    ck_assert_int_eq(pthread_create(t, NULL, listen_thread, NULL), 0);
+    for (int i = 0; i < 500 && RpcMgmtIsServerListening(NULL) != RPC_S_OK; i++)
+        usleep(10000);
+    memset(ci, 0, sizeof(*ci));
+    ci->Length = sizeof(*ci);
+    ci->InterfaceId = sif->InterfaceId;
+    ci->TransferSyntax = rpc_ndr20_syntax;
+}
+
+/* Stops api_serve's listening; RpcServerListen returned RPC_S_OK. */
+static void
+api_stop(pthread_t t)
+{
+    void *ret;
+
+    ck_assert_int_eq(RpcMgmtStopServerListening(NULL), RPC_S_OK);
+    ck_assert_int_eq(pthread_join(t, &ret), 0);
+    ck_assert_int_eq((int)(intptr_t)ret, RPC_S_OK);
+}
+
 /* A call's handle is refused once its call is over -- RpcServerTestCancel
  * and RpcrtServerTestOrphaned say RPC_S_INVALID_BINDING -- also when calls
  * follow each other on one connection, whose thread stays on it and
@@ -2512,24 +2549,11 @@ static RPC_SERVER_INTERFACE keep_if = {
  * Over both transports. */
 START_TEST(test_api_finished_call_handle)
 {
-    const char *eps[] = {"ncacn_ip_tcp:127.0.0.1[0]", "ncalrpc:[keep]"};
     RPC_CSTR actual[2] = {NULL, NULL};
     static RPC_CLIENT_INTERFACE ci;
     pthread_t t;
-    void *ret;
 
-    ck_assert_int_eq(RpcServerRegisterIf2(&keep_if, NULL, NULL, 0,
-                                          RPC_C_LISTEN_MAX_CALLS_DEFAULT,
-                                          (unsigned int)-1, NULL), RPC_S_OK);
-    for (int e = 0; e < 2; e++)
-        ck_assert_int_eq(RpcrtServerUseEndpoint((RPC_CSTR)eps[e], 10, &actual[e]),
-                         RPC_S_OK);
-    ck_assert_int_eq(pthread_create(&t, NULL, listen_thread, NULL), 0);
-    for (int i = 0; i < 500 && RpcMgmtIsServerListening(NULL) != RPC_S_OK; i++)
-        usleep(10000);
-    ci.Length = sizeof(ci);
-    ci.InterfaceId = keep_if.InterfaceId;
-    ci.TransferSyntax = rpc_ndr20_syntax;
+    api_serve(&keep_if, "keep", actual, &ci, &t);
     for (int e = 0; e < 2; e++) {
         RPC_BINDING_HANDLE b = NULL;
 
@@ -2549,7 +2573,7 @@ START_TEST(test_api_finished_call_handle)
             memcpy(&v, m.Buffer, 4);
             I_RpcFreeBuffer(&m);
             ck_assert_msg(v == RPC_S_CALL_IN_PROGRESS, "%s call %d: own handle gave %u",
-                          eps[e], i, (unsigned)v);
+                          (const char *)actual[e], i, (unsigned)v);
             ck_assert_ptr_nonnull(kept_handle);
             ck_assert_int_eq(RpcServerTestCancel(kept_handle), RPC_S_INVALID_BINDING);
             ck_assert_int_eq(RpcrtServerTestOrphaned(kept_handle), RPC_S_INVALID_BINDING);
@@ -2557,9 +2581,7 @@ START_TEST(test_api_finished_call_handle)
         RpcBindingFree(&b);
         RpcStringFree(&actual[e]);
     }
-    ck_assert_int_eq(RpcMgmtStopServerListening(NULL), RPC_S_OK);
-    ck_assert_int_eq(pthread_join(t, &ret), 0);
-    ck_assert_int_eq((int)(intptr_t)ret, RPC_S_OK);
+    api_stop(t);
 }
 END_TEST
 
@@ -2614,25 +2636,12 @@ static RPC_SERVER_INTERFACE range_if = {
  * many fragments. */
 START_TEST(test_api_reply_sent_from_request)
 {
-    const char *eps[] = {"ncacn_ip_tcp:127.0.0.1[0]", "ncalrpc:[range]"};
     static const unsigned sizes[] = {1, 100, 70001};
     RPC_CSTR actual[2] = {NULL, NULL};
     static RPC_CLIENT_INTERFACE ci;
     pthread_t t;
-    void *ret;
 
-    ck_assert_int_eq(RpcServerRegisterIf2(&range_if, NULL, NULL, 0,
-                                          RPC_C_LISTEN_MAX_CALLS_DEFAULT,
-                                          (unsigned int)-1, NULL), RPC_S_OK);
-    for (int e = 0; e < 2; e++)
-        ck_assert_int_eq(RpcrtServerUseEndpoint((RPC_CSTR)eps[e], 10, &actual[e]),
-                         RPC_S_OK);
-    ck_assert_int_eq(pthread_create(&t, NULL, listen_thread, NULL), 0);
-    for (int i = 0; i < 500 && RpcMgmtIsServerListening(NULL) != RPC_S_OK; i++)
-        usleep(10000);
-    ci.Length = sizeof(ci);
-    ci.InterfaceId = range_if.InterfaceId;
-    ci.TransferSyntax = rpc_ndr20_syntax;
+    api_serve(&range_if, "range", actual, &ci, &t);
     for (int e = 0; e < 2; e++) {
         RPC_BINDING_HANDLE b = NULL;
 
@@ -2653,19 +2662,17 @@ START_TEST(test_api_reply_sent_from_request)
             ck_assert_int_eq(I_RpcSendReceive(&m), RPC_S_OK);
             ck_assert_uint_eq(m.BufferLength, 4 + n);
             memcpy(&ok, m.Buffer, 4);
-            ck_assert_msg(ok == 0x7f, "%s, %u bytes: refusals 0x%x", eps[e], n,
-                          (unsigned)ok);
+            ck_assert_msg(ok == 0x7f, "%s, %u bytes: refusals 0x%x",
+                          (const char *)actual[e], n, (unsigned)ok);
             for (unsigned i = 0; i < n; i++)
                 ck_assert_msg(((uint8_t *)m.Buffer)[4 + i] == (uint8_t)(i * 7 + z),
-                              "%s, %u bytes: byte %u", eps[e], n, i);
+                              "%s, %u bytes: byte %u", (const char *)actual[e], n, i);
             I_RpcFreeBuffer(&m);
         }
         RpcBindingFree(&b);
         RpcStringFree(&actual[e]);
     }
-    ck_assert_int_eq(RpcMgmtStopServerListening(NULL), RPC_S_OK);
-    ck_assert_int_eq(pthread_join(t, &ret), 0);
-    ck_assert_int_eq((int)(intptr_t)ret, RPC_S_OK);
+    api_stop(t);
 }
 END_TEST
 
