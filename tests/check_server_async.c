@@ -7,8 +7,9 @@
  * a server call is checked, misuse included (completing twice, aborting
  * a completed call, foreign and uninitialised structures), along with
  * completion before the routine returns, a routine that raises after
- * taking its call asynchronous, MaxCalls counting outstanding calls, and
- * stop-listening waiting for them.
+ * taking its call asynchronous, MaxCalls counting outstanding calls,
+ * stop-listening waiting for them, and a reply sent from the request
+ * buffer (RpcrtBufferSendFrom) by the completing thread.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -25,7 +26,7 @@
 #include "tests/tests.h"
 #include "tests/testsrv.h"
 
-enum { OP_HOLD, OP_COMPLETE_EARLY, OP_RAISE_AFTER, OP_MISUSE, OP_PLAIN };
+enum { OP_HOLD, OP_COMPLETE_EARLY, OP_RAISE_AFTER, OP_MISUSE, OP_PLAIN, OP_HOLD_REQ };
 
 /* The routine's findings and the calls it left outstanding: r_hold takes
  * holds[n] for the n-th call since setup. */
@@ -137,9 +138,21 @@ r_plain(PRPC_MESSAGE m)
     put32(m->Buffer, (uint32_t)RpcServerTestCancel(m->Handle));
 }
 
+/* 5: r_hold, keeping its request buffer for the test (held_req). */
+static const uint8_t *held_req;
+static size_t held_req_len;
+
+static void
+r_hold_req(PRPC_MESSAGE m)
+{
+    held_req = m->Buffer;
+    held_req_len = m->BufferLength;
+    r_hold(m);
+}
+
 static RPC_DISPATCH_FUNCTION table[] = {r_hold, r_complete_early, r_raise_after, r_misuse,
-                                        r_plain};
-static RPC_DISPATCH_TABLE dispatch = {5, table, 0};
+                                        r_plain, r_hold_req};
+static RPC_DISPATCH_TABLE dispatch = {6, table, 0};
 static const RPC_SYNTAX_IDENTIFIER if_id = {
     {0x7a1c0b63, 0x2d4e, 0x4f11, {0x9a, 0x60, 0x31, 0x52, 0x0e, 0x88, 0x17, 0xc4}}, {1, 0}};
 static RPC_SERVER_INTERFACE sif = {
@@ -192,6 +205,10 @@ struct client {
     RPC_STATUS st;
     uint32_t value;
     unsigned len;
+    const uint8_t *req;         /* the request's stub, req_len bytes */
+    unsigned req_len;
+    uint8_t *back;              /* the reply's first back_len bytes */
+    unsigned back_len;
 };
 
 static void *
@@ -205,12 +222,18 @@ client_main(void *p)
     m.RpcInterfaceInformation = &cif;
     m.ProcNum = c->opnum;
     m.DataRepresentation = NDR_LOCAL_DATA_REPRESENTATION;
+    m.BufferLength = c->req_len;
     if ((c->st = I_RpcGetBuffer(&m)) != RPC_S_OK)
         return NULL;
+    if (c->req_len > 0)
+        memcpy(m.Buffer, c->req, c->req_len);
     if ((c->st = I_RpcSendReceive(&m)) == RPC_S_OK) {
         c->len = m.BufferLength;
         if (m.BufferLength >= 4)
             memcpy(&c->value, m.Buffer, 4);
+        if (c->back != NULL)
+            memcpy(c->back, m.Buffer, m.BufferLength < c->back_len ? m.BufferLength
+                                                                  : c->back_len);
         I_RpcFreeBuffer(&m);
     }
     return NULL;
@@ -287,6 +310,42 @@ START_TEST(test_server_async_reply_message)
     ck_assert_int_eq(c.st, RPC_S_OK);
     ck_assert_uint_eq(c.len, 4);
     ck_assert_uint_eq(c.value, 0x5151);
+}
+END_TEST
+
+/* An asynchronous call's reply sent from its request buffer
+ * (RpcrtBufferSendFrom, from the completing thread): the buffer lasts
+ * until the answer is out, and the bytes arrive whole, in many
+ * fragments. */
+START_TEST(test_server_async_reply_from_request)
+{
+    enum { N = 70001 };
+    uint8_t *req = malloc(N), *back = calloc(1, N);
+    struct client c = {.opnum = OP_HOLD_REQ, .st = -1, .req = req, .req_len = N,
+                       .back = back, .back_len = N};
+    RPC_MESSAGE r;
+    pthread_t t;
+
+    ck_assert_ptr_nonnull(req);
+    ck_assert_ptr_nonnull(back);
+    for (unsigned i = 0; i < N; i++)
+        req[i] = (uint8_t)(i * 13 + 5);
+    ck_assert_int_eq(pthread_create(&t, NULL, client_main, &c), 0);
+    wait_held(1);
+    ck_assert_uint_eq(held_req_len, N);
+    memset(&r, 0, sizeof(r));
+    r.Handle = RpcAsyncGetCallHandle(&held);
+    r.BufferLength = N;
+    ck_assert_int_eq(I_RpcGetBuffer(&r), RPC_S_OK);
+    memset(r.Buffer, 0x55, N);
+    ck_assert_int_eq(RpcrtBufferSendFrom(&r, 0, held_req, N), RPC_S_OK);
+    ck_assert_int_eq(RpcAsyncCompleteCall(&held, &r), RPC_S_OK);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(c.st, RPC_S_OK);
+    ck_assert_uint_eq(c.len, N);
+    ck_assert_int_eq(memcmp(back, req, N), 0);
+    free(req);
+    free(back);
 }
 END_TEST
 
@@ -493,6 +552,7 @@ server_async_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_server_async_complete);
     tcase_add_test(tc, test_server_async_reply_message);
+    tcase_add_test(tc, test_server_async_reply_from_request);
     tcase_add_test(tc, test_server_async_abort);
     tcase_add_test(tc, test_server_async_early_and_raise);
     tcase_add_test(tc, test_server_async_max_calls_and_stop);
