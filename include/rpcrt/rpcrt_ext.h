@@ -197,19 +197,20 @@ RPCRTAPI RPC_STATUS RPC_ENTRY RpcrtServerSetConnectionCloseHandler(
  * of Message from the same thread, which writes the whole request before
  * it returns; Data must stay valid and unchanged until then.  Only what
  * lies within BufferLength at the send goes.  On a server call's reply
- * (a manager routine's message, after I_RpcGetBuffer): Data must lie in
- * the call's request buffer (the Buffer the routine was called with),
- * which the runtime keeps until the answer is out.  Length 0 forgets the
+ * (after I_RpcGetBuffer on the call's handle: in the manager routine, or
+ * for an asynchronous call on the thread that completes it): Data must
+ * lie in the call's request buffer (the Buffer the routine was called
+ * with), which the runtime keeps until the answer is out.  Length 0 forgets the
  * range; a second range replaces the first.  RPC_S_OK; RPC_S_INVALID_ARG
  * (Message NULL, Data NULL with a Length, the range beyond BufferLength,
  * or on a server Data outside the request); RPC_S_INVALID_BINDING.
  *
  * RpcrtBufferReceiveInto: client only, for the next I_RpcSendReceive of
- * Message from the same thread.  If it succeeds with a reply of at least
- * Offset + Length bytes of stub data, bytes [Offset, Offset + Length) of
- * the reply are at Data, and those bytes of the reply's Buffer are
- * unspecified; with a shorter reply or a failure, Data's contents are
- * unspecified.  Data must stay writable until I_RpcSendReceive returns.
+ * Message from the same thread.  The reply's stub bytes in [Offset,
+ * Offset + Length) go to Data (byte Offset + i to Data + i), not to the
+ * reply's Buffer, whose bytes there are unspecified: when the call
+ * succeeds with a reply of at least Offset + Length bytes, the range is
+ * at Data.  When it fails, Data's contents are unspecified.  Data must stay writable until I_RpcSendReceive returns.
  * I_RpcAsyncSend refuses a message with such a range (RPC_S_INVALID_ARG).
  * Status values as RpcrtBufferSendFrom, and RPC_S_WRONG_KIND_OF_BINDING on
  * a server call's message.
