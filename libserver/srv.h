@@ -286,7 +286,9 @@ struct srv_call {
     size_t frag_chunk, frag_left;
     uint8_t *reply;                  /* I_RpcGetBuffer's buffer */
     size_t reply_cap;
-    /* RpcrtBufferSendFrom on reply: a range of it sent from req. */
+    /* RpcrtBufferSendFrom on reply: a range of it sent from req (also
+     * of out_stub once the reply buffer went there: the handle is
+     * withdrawn then, so the range stays as it was). */
     struct rpc_stub_ext reply_from;
     /* The answer: a fault PDU in out (out_nfrag 0), or a response's
      * out_nfrag headers in out (or out_hdr when they fit, out then
@@ -295,7 +297,6 @@ struct srv_call {
     size_t out_len;
     uint8_t *out_stub;
     size_t out_stub_len, out_nfrag, out_chunk;
-    struct rpc_stub_ext out_ext;     /* out_stub's range sent from req */
     uint8_t out_hdr[2 * RPC_RESPONSE_HDR_LEN];
     struct srv_async *async;         /* I_RpcAsyncSetHandle (routine's thread) */
     /* In the handle registry: active, withdrawn since its answer, or a

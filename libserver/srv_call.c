@@ -726,7 +726,6 @@ srv_call_answer(struct srv_call *k, int fault, RPC_STATUS code, uint8_t flags,
             /* The reply buffer goes out as it is, with the headers. */
             k->out_stub = k->reply;
             k->out_stub_len = len;
-            k->out_ext = k->reply_from;
             k->reply = NULL;
         }
     }
@@ -829,7 +828,7 @@ srv_call_complete(struct srv_call *k)
         } else {
             srv_io_write_frags_locked(c, k->out, RPC_RESPONSE_HDR_LEN,
                                       k->out_nfrag, k->out_stub,
-                                      k->out_stub_len, k->out_chunk, &k->out_ext);
+                                      k->out_stub_len, k->out_chunk, &k->reply_from);
             if (k->out != k->out_hdr)
                 I_RpcrtBufFree(k->out);
         }
