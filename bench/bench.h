@@ -47,5 +47,11 @@ extern const struct bench_peer floor_peer;
  * serves each connection on its own thread until SIGTERM/SIGINT.  Returns
  * the exit status. */
 int floor_server_main(const char *unix_path);
+/* Serves the floor's messages on the listening socket lfd until killed:
+ * one thread per connection (loops == 0, as floor_server_main does), or
+ * that many epoll loops, each owning the connections handed to it in turn
+ * (loops <= FLOOR_LOOPS_MAX).  Returns only on failure (status 1). */
+#define FLOOR_LOOPS_MAX 8
+int floor_serve_fd(int lfd, int loops);
 
 #endif

@@ -9,6 +9,10 @@
  * Nothing else: no framing checks beyond the length, no allocation per
  * call.  Works over TCP ("tcp:HOST:PORT") and unix sockets ("unix:PATH",
  * the floor for ncalrpc).
+ *
+ * floor_serve_fd also serves the same messages from event loops (epoll,
+ * non-blocking sockets, a loop thread owning each connection), the other
+ * way to build a server, for bench/designs.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -19,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -150,6 +155,172 @@ accept_loop(void *arg)
             close(fd);
     }
     return NULL;
+}
+
+/* ---- the same server as event loops (bench/designs) ------------------------ */
+
+struct loop_conn {
+    int fd;
+    unsigned char *buf;
+    size_t cap, have;  /* a message being read */
+    size_t sent, len;  /* its echo being written (len > 0) */
+};
+
+static void
+loop_drop(int ep, struct loop_conn *c)
+{
+    epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    free(c->buf);
+    free(c);
+}
+
+/* Writes what is left of c's echo.  1: all written; 0: the socket is
+ * full (wait for EPOLLOUT); -1: the connection failed. */
+static int
+loop_flush(struct loop_conn *c)
+{
+    while (c->sent < c->len) {
+        ssize_t w = send(c->fd, c->buf + c->sent, c->len - c->sent,
+                         MSG_DONTWAIT | MSG_NOSIGNAL);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        if (w <= 0)
+            return -1;
+        c->sent += (size_t)w;
+    }
+    c->have = c->sent = c->len = 0;
+    return 1;
+}
+
+/* One readiness event of c: one read (a loop serves its other
+ * connections before reading c again), and the echo once the message is
+ * whole.  -1: drop c. */
+static int
+loop_event(int ep, struct loop_conn *c, uint32_t events)
+{
+    struct epoll_event ev = {.data.ptr = c};
+    size_t want = FLOOR_HDR;
+    ssize_t r;
+    int f;
+
+    if (c->len > 0) {
+        if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) == 0)
+            return 0;
+        if ((f = loop_flush(c)) <= 0)
+            return f;
+        ev.events = EPOLLIN;
+        return epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) == 0 ? 0 : -1;
+    }
+    if (c->have >= FLOOR_HDR) {
+        uint32_t n;
+
+        memcpy(&n, c->buf, 4);
+        want = FLOOR_HDR + (size_t)n;
+    }
+    r = recv(c->fd, c->buf + c->have, c->cap - c->have, MSG_DONTWAIT);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+        return 0;
+    if (r <= 0)
+        return -1;
+    c->have += (size_t)r;
+    if (want == FLOOR_HDR && c->have >= FLOOR_HDR) {
+        uint32_t n;
+
+        memcpy(&n, c->buf, 4);
+        want = FLOOR_HDR + (size_t)n;
+    }
+    if (want > c->cap) {
+        unsigned char *nb = realloc(c->buf, want);
+
+        if (nb == NULL)
+            return -1;
+        c->buf = nb;
+        c->cap = want;
+    }
+    if (c->have < want)
+        return 0;
+    if (c->have > want)
+        return -1;  /* a request before its answer: not a ping-pong */
+    c->len = want;
+    if ((f = loop_flush(c)) != 0)
+        return f < 0 ? -1 : 0;
+    ev.events = EPOLLOUT;
+    return epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) == 0 ? 0 : -1;
+}
+
+static void *
+loop_thread(void *arg)
+{
+    int ep = (int)(intptr_t)arg;
+    struct epoll_event evs[64];
+
+    for (;;) {
+        int n = epoll_wait(ep, evs, 64, -1);
+
+        if (n < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < n; i++)
+            if (loop_event(ep, evs[i].data.ptr, evs[i].events) != 0)
+                loop_drop(ep, evs[i].data.ptr);
+    }
+    return NULL;
+}
+
+int
+floor_serve_fd(int lfd, int loops)
+{
+    int eps[FLOOR_LOOPS_MAX];
+    unsigned next = 0;
+
+    signal(SIGPIPE, SIG_IGN);
+    if (loops <= 0) {
+        accept_loop((void *)(intptr_t)lfd);
+        return 1;
+    }
+    if (loops > FLOOR_LOOPS_MAX)
+        loops = FLOOR_LOOPS_MAX;
+    for (int i = 0; i < loops; i++) {
+        pthread_t t;
+
+        if ((eps[i] = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+            pthread_create(&t, NULL, loop_thread, (void *)(intptr_t)eps[i]) != 0) {
+            perror("floor: loop");
+            return 1;
+        }
+    }
+    for (;;) {
+        struct loop_conn *c;
+        struct epoll_event ev = {.events = EPOLLIN};
+        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            perror("floor: accept");
+            return 1;
+        }
+        set_nodelay(fd);
+        if ((c = calloc(1, sizeof(*c))) == NULL ||
+            (c->buf = malloc(FLOOR_HDR)) == NULL) {
+            free(c);
+            close(fd);
+            continue;
+        }
+        c->fd = fd;
+        c->cap = FLOOR_HDR;
+        ev.data.ptr = c;
+        /* The connections take turns among the loops, as an accepting
+         * thread hands them out in a server with one loop per core. */
+        if (epoll_ctl(eps[next++ % (unsigned)loops], EPOLL_CTL_ADD, fd, &ev) != 0) {
+            free(c->buf);
+            free(c);
+            close(fd);
+        }
+    }
 }
 
 int
