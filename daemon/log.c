@@ -104,6 +104,9 @@ log_level_name(int level)
     return level_names[level];
 }
 
+static void vlog(int level, int with_errno, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vlog(int level, int with_errno, const char *fmt, va_list ap)
 {
