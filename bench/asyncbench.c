@@ -30,21 +30,13 @@
 
 #include <rpcrt/rpc.h>
 
+#include "bench/bench.h"
 #include "examples/rpctest_client.h"
 
 #define PAYLOAD 64
 
 static char binding[256];
 static double seconds = 3;
-
-static double
-now_s(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static pid_t
 start_server(const char *path)
@@ -108,7 +100,7 @@ run_async(RPC_BINDING_HANDLE h, int n)
         a[i].NotificationType = RpcNotificationTypeEvent;
         a[i].u.hEvent = efd;
     }
-    t0 = now_s();
+    t0 = (bench_now_us() / 1e6);
     end = t0 + seconds;
     for (int i = 0; i < n; i++)
         if (rpctest_async_begin(h, &a[i], 0, stub, sizeof(stub)) == RPC_S_OK)
@@ -116,7 +108,7 @@ run_async(RPC_BINDING_HANDLE h, int n)
     while (inflight > 0) {
         struct pollfd p = {.fd = efd, .events = POLLIN};
         uint64_t v;
-        int stop = now_s() >= end;
+        int stop = (bench_now_us() / 1e6) >= end;
 
         if (poll(&p, 1, 1000) != 1 || read(efd, &v, sizeof(v)) != (ssize_t)sizeof(v))
             continue;
@@ -141,7 +133,7 @@ run_async(RPC_BINDING_HANDLE h, int n)
                 inflight++;
         }
     }
-    t0 = now_s() - t0;
+    t0 = (bench_now_us() / 1e6) - t0;
     close(efd);
     free(a);
     if (failed)
@@ -167,7 +159,7 @@ sync_main(void *p)
 
     memset(in, 'x', sizeof(in));
     pthread_barrier_wait(s->start);
-    while (now_s() < s->end) {
+    while ((bench_now_us() / 1e6) < s->end) {
         if (rpctest_echo(s->h, in, PAYLOAD, out, &ret) == RPC_S_OK)
             s->done++;
         else
@@ -194,7 +186,7 @@ run_sync(int n)
         s[i].start = &start;
         pthread_create(&t[i], NULL, sync_main, &s[i]);
     }
-    t0 = now_s();
+    t0 = (bench_now_us() / 1e6);
     for (int i = 0; i < n; i++)
         s[i].end = t0 + seconds;
     pthread_barrier_wait(&start);
@@ -204,7 +196,7 @@ run_sync(int n)
         failed += s[i].failed;
         RpcBindingFree(&s[i].h);
     }
-    t0 = now_s() - t0;
+    t0 = (bench_now_us() / 1e6) - t0;
     pthread_barrier_destroy(&start);
     free(s);
     free(t);

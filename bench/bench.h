@@ -16,8 +16,12 @@
 #ifndef RPCRT_BENCH_H
 #define RPCRT_BENCH_H
 
+#include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
 
 #define BENCH_PEER_ABI 1
 #define BENCH_PEER_SYMBOL "bench_peer_get"
@@ -53,5 +57,49 @@ int floor_server_main(const char *unix_path);
  * (loops <= FLOOR_LOOPS_MAX).  Returns only on failure (status 1). */
 #define FLOOR_LOOPS_MAX 8
 int floor_serve_fd(int lfd, int loops);
+
+/* ---- helpers the benchmark programs share -------------------------------- */
+
+/* CLOCK_MONOTONIC in microseconds. */
+static inline double
+bench_now_us(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+/* Sleeps us microseconds, through signals. */
+static inline void
+bench_sleep_us(double us)
+{
+    struct timespec ts;
+
+    if (us <= 0)
+        return;
+    ts.tv_sec = (time_t)(us / 1e6);
+    ts.tv_nsec = (long)((us - (double)ts.tv_sec * 1e6) * 1e3);
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static inline int
+bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* The median of v[0..n), which it sorts; NAN when n is 0. */
+static inline double
+bench_median(double *v, size_t n)
+{
+    if (n == 0)
+        return NAN;
+    qsort(v, n, sizeof(*v), bench_cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
 
 #endif

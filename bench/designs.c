@@ -68,23 +68,6 @@ struct worker {
     int failed;
 };
 
-static double
-now_s(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
 /* Forks a server of design d on 127.0.0.1:0; its pid, and its address
  * ("tcp:127.0.0.1:PORT") in addr.  -1 on failure. */
 static pid_t
@@ -148,7 +131,6 @@ run_round(void **conns, int T, double secs)
     unsigned long total = 0;
     int failed = 0;
     double t0, t1;
-    struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
 
     pthread_barrier_init(&start, NULL, (unsigned)T + 1);
     for (int i = 0; i < T; i++) {
@@ -160,18 +142,17 @@ run_round(void **conns, int T, double secs)
         }
     }
     pthread_barrier_wait(&start);
-    t0 = now_s();
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
+    t0 = bench_now_us();
+    bench_sleep_us(secs * 1e6);
     atomic_store(&stop, 1);
     for (int i = 0; i < T; i++) {
         pthread_join(t[i], NULL);
         total += w[i].calls;
         failed |= w[i].failed;
     }
-    t1 = now_s();
+    t1 = bench_now_us();
     pthread_barrier_destroy(&start);
-    return failed ? -1 : (double)total / (t1 - t0);
+    return failed ? -1 : (double)total / ((t1 - t0) / 1e6);
 }
 
 static void
@@ -250,11 +231,8 @@ main(int argc, char **argv)
                     floor_peer.close(conns[d][c]);
         if (status != 0)
             break;
-        for (int d = 0; d < NDESIGNS; d++) {
-            qsort(v[d], (size_t)rounds, sizeof(double), cmp_double);
-            med[d] = rounds % 2 ? v[d][rounds / 2]
-                                : (v[d][rounds / 2 - 1] + v[d][rounds / 2]) / 2;
-        }
+        for (int d = 0; d < NDESIGNS; d++)
+            med[d] = bench_median(v[d], (size_t)rounds);  /* sorts v[d] */
         snprintf(label, sizeof(label), "%d threads", T);
         printf("  %-22s %16.0f %16.0f %16.0f\n", label, med[0], med[1], med[2]);
         snprintf(label, sizeof(label), "%d threads, min-max", T);

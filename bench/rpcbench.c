@@ -102,36 +102,6 @@ want(int w)
 
 /* ==== small helpers ========================================================= */
 
-static double
-now_us(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
-}
-
-static void
-sleep_us(double us)
-{
-    struct timespec ts;
-
-    if (us <= 0)
-        return;
-    ts.tv_sec = (time_t)(us / 1e6);
-    ts.tv_nsec = (long)((us - (double)ts.tv_sec * 1e6) * 1e3);
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
 /* Nearest-rank percentile of v[0..n) (sorted here). */
 static double
 pct(double *v, size_t n, double p)
@@ -140,20 +110,11 @@ pct(double *v, size_t n, double p)
 
     if (n == 0)
         return NA;
-    qsort(v, n, sizeof(*v), cmp_double);
+    qsort(v, n, sizeof(*v), bench_cmp_double);
     k = (size_t)ceil(p / 100.0 * (double)n);
     if (k < 1)
         k = 1;
     return v[k - 1];
-}
-
-static double
-median(double *v, size_t n)
-{
-    if (n == 0)
-        return NA;
-    qsort(v, n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void *
@@ -264,7 +225,7 @@ busy_procs(char *buf, size_t len)
     int na = sample_procs(a, 4096), nb_, self = (int)getpid();
     size_t off = 0;
 
-    sleep_us(1e6);
+    bench_sleep_us(1e6);
     nb_ = sample_procs(b, 4096);
     for (int i = 0; i < nb_; i++) {
         double pct;
@@ -385,13 +346,13 @@ static void
 stop_server(struct server *s)
 {
     int status;
-    double deadline = now_us() + 10e6;
+    double deadline = bench_now_us() + 10e6;
 
     if (s->pid <= 0)
         return;
     kill(s->pid, SIGTERM);
     while (waitpid(s->pid, &status, WNOHANG) == 0) {
-        if (now_us() > deadline) {
+        if (bench_now_us() > deadline) {
             kill(s->pid, SIGKILL);
             waitpid(s->pid, &status, 0);
             break;
@@ -450,8 +411,8 @@ start_server(const char *name, const char *const argv[], char *const env[], int 
     }
     close(fd);
     nservers++;
-    deadline = now_us() + 30e6;
-    while (s->nlines < nlines && now_us() < deadline) {
+    deadline = bench_now_us() + 30e6;
+    while (s->nlines < nlines && bench_now_us() < deadline) {
         FILE *f = fopen(path, "r");
 
         s->nlines = 0;
@@ -785,14 +746,14 @@ w1_null_latency(void)
             if (!b->ok || b->conn1 == NULL)
                 continue;
             for (int c = 0; c < per; c++) {
-                double t0 = now_us();
+                double t0 = bench_now_us();
 
                 if (b->ops->call(b->conn1, NULL, 0, NULL) != 0) {
                     note("%s: null call failed", b->name);
                     b->ok = 0;
                     break;
                 }
-                lat[i][n[i]++] = now_us() - t0;
+                lat[i][n[i]++] = bench_now_us() - t0;
             }
         }
     }
@@ -890,7 +851,7 @@ w1_pinned(void)
                 }
                 /* Not timed: the threads settle on their CPUs. */
                 for (int c = 0; c < warm + per; c++) {
-                    double t0 = now_us();
+                    double t0 = bench_now_us();
 
                     if (b->ops->call(b->conn1, NULL, 0, NULL) != 0) {
                         note("%s: null call failed", b->name);
@@ -898,7 +859,7 @@ w1_pinned(void)
                         break;
                     }
                     if (c >= warm)
-                        lat[t][i][n[t][i]++] = now_us() - t0;
+                        lat[t][i][n[t][i]++] = bench_now_us() - t0;
                 }
                 (void)pin_process(b->srv->pid, &all);
             }
@@ -968,15 +929,15 @@ run_threads(struct backend *b, void **conns, int nthreads, double dur_us)
         }
     }
     pthread_barrier_wait(&start);
-    t0 = now_us();
-    sleep_us(dur_us);
+    t0 = bench_now_us();
+    bench_sleep_us(dur_us);
     atomic_store(&stop, 1);
     for (int i = 0; i < nthreads; i++) {
         pthread_join(t[i], NULL);
         total += w[i].calls;
         failed |= w[i].failed;
     }
-    t1 = now_us();
+    t1 = bench_now_us();
     pthread_barrier_destroy(&start);
     if (failed) {
         note("%s: a call failed with %d threads", b->name, nthreads);
@@ -1029,7 +990,7 @@ w2_throughput(void)
                 if (conns[i][c] != NULL)
                     be[i].ops->close(conns[i][c]);
             if (ready[i] && nv[i] > 0) {
-                R.cps[ti][i] = median(v[i], (size_t)nv[i]);
+                R.cps[ti][i] = bench_median(v[i], (size_t)nv[i]);
                 R.cps_min[ti][i] = v[i][0];
                 R.cps_max[ti][i] = v[i][nv[i] - 1];
             }
@@ -1078,20 +1039,20 @@ w3_echo(void)
                 if (lat[i] == NULL)
                     continue;
                 for (int c = 0; c < per[s]; c++) {
-                    double t0 = now_us();
+                    double t0 = bench_now_us();
 
                     if (be[i].ops->call(be[i].conn1, in, n, outb) != 0) {
                         note("%s: echo failed", be[i].name);
                         break;
                     }
-                    lat[i][cnt[i]++] = now_us() - t0;
+                    lat[i][cnt[i]++] = bench_now_us() - t0;
                 }
             }
         for (int i = 0; i < nb; i++) {
             if (lat[i] == NULL || cnt[i] == 0)
                 continue;
             /* MiB of payload echoed per second, from the median call. */
-            R.echo_mibs[s][i] = (double)n / (1024.0 * 1024.0) / (median(lat[i], cnt[i]) / 1e6);
+            R.echo_mibs[s][i] = (double)n / (1024.0 * 1024.0) / (bench_median(lat[i], cnt[i]) / 1e6);
             R.echo_p99[s][i] = pct(lat[i], cnt[i], 99);
             free(lat[i]);
         }
@@ -1138,7 +1099,7 @@ cw_thread(void *arg)
         pthread_cond_broadcast(&w->cv);
         pthread_mutex_unlock(&w->mu);
 
-        double t_call = now_us(), t_ret;
+        double t_call = bench_now_us(), t_ret;
         uint32_t elapsed = 0;
         int32_t result = -1;
         RPC_STATUS st;
@@ -1148,7 +1109,7 @@ cw_thread(void *arg)
         } else {
             st = rpctest_sleep(w->h, 3000, &result);
         }
-        t_ret = now_us();
+        t_ret = bench_now_us();
 
         pthread_mutex_lock(&w->mu);
         w->t_call = t_call;
@@ -1261,10 +1222,10 @@ w4_cancel_delivery(void)
             if (!active[t])
                 continue;
             cw_go(&w[t]);
-            sleep_us(1500 + rand_r(&seed) % 1000);
-            t0 = now_us();
+            bench_sleep_us(1500 + rand_r(&seed) % 1000);
+            t0 = bench_now_us();
             cst = RpcCancelThread(&w[t].tid);
-            t1 = now_us();
+            t1 = bench_now_us();
             if (cst != RPC_S_OK || cw_wait(&w[t], 15e6) != 0) {
                 note("%s: RpcCancelThread %ld or the call did not return",
                      tb[t]->name, (long)cst);
@@ -1348,9 +1309,9 @@ w4_cancel_timeout(void)
             }
             for (int i = 0; i < started; i++)
                 cw_go(&w[i]);
-            sleep_us(50e3);
+            bench_sleep_us(50e3);
             for (int i = 0; i < started; i++) {
-                tc[i] = now_us();
+                tc[i] = bench_now_us();
                 if (RpcCancelThread(&w[i].tid) != RPC_S_OK)
                     R.late_fail[t]++;
             }
@@ -1572,11 +1533,11 @@ null_lat(struct backend *b, int calls, double *p50, double *p99)
     int n = 0;
 
     for (int i = 0; i < calls; i++) {
-        double t0 = now_us();
+        double t0 = bench_now_us();
 
         if (b->ops->call(b->conn1, NULL, 0, NULL) != 0)
             break;
-        v[n++] = now_us() - t0;
+        v[n++] = bench_now_us() - t0;
     }
     *p50 = pct(v, (size_t)n, 50);
     *p99 = pct(v, (size_t)n, 99);
@@ -1681,9 +1642,9 @@ w5_idle(void)
             continue;
         }
         null_lat(b, calls, &R.idle_base_p50[i], &R.idle_base_p99[i]);
-        sleep_us(200e3);
+        bench_sleep_us(200e3);
         rss0 = rss_kib(b->srv->pid);
-        t0 = now_us();
+        t0 = bench_now_us();
         /* The peers hold fewer: libtirpc's svc_run polls every descriptor
          * on each pass (opening 10,000 takes it ~40 s here) and the floor
          * starts a thread per connection. */
@@ -1693,12 +1654,12 @@ w5_idle(void)
                 err = errno;
                 break;
             }
-        R.idle_open_s[i] = (now_us() - t0) / 1e6;
+        R.idle_open_s[i] = (bench_now_us() - t0) / 1e6;
         if (n < want_n)
             snprintf(R.idle_note[i], sizeof(R.idle_note[i]),
                      "%s: only %d of %d connections opened (%s)", b->name, n,
                      want_n, err ? strerror(err) : "handshake refused or closed");
-        sleep_us(500e3);
+        bench_sleep_us(500e3);
         rss1 = rss_kib(b->srv->pid);
         R.idle_n[i] = n;
         if (n > 0 && rss0 > 0 && rss1 > 0)
@@ -1712,7 +1673,7 @@ w5_idle(void)
         note("   %s: %d held, server RSS %ld -> %ld KiB, opened in %.1f s",
              b->name, n, rss0, rss1, R.idle_open_s[i]);
         fresh_done(b);
-        sleep_us(300e3);
+        bench_sleep_us(300e3);
     }
     free(fds);
 }
@@ -1777,13 +1738,13 @@ w6_sustained(void)
     R.sus_rss[0] = rss_kib(b->srv->pid);
     for (int i = 0; i < T; i++)
         pthread_create(&t[i], NULL, sus_thread, &w[i]);
-    t0 = tprev = now_us();
+    t0 = tprev = bench_now_us();
     for (int k = 0; k < windows; k++) {
         unsigned long sum = 0;
         double tn;
 
-        sleep_us(t0 + (k + 1) * window * 1e6 - now_us());
-        tn = now_us();
+        bench_sleep_us(t0 + (k + 1) * window * 1e6 - bench_now_us());
+        tn = bench_now_us();
         for (int i = 0; i < T; i++)
             sum += atomic_load(&w[i].calls);
         R.sus_cps[k] = (double)(sum - prev) / ((tn - tprev) / 1e6);
@@ -1913,11 +1874,11 @@ child_of(pid_t pid)
 static int
 wait_exit(pid_t pid, double timeout_us)
 {
-    double deadline = now_us() + timeout_us;
+    double deadline = bench_now_us() + timeout_us;
     int status;
 
     while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (now_us() > deadline)
+        if (bench_now_us() > deadline)
             return -1;
         usleep(5000);
     }
@@ -2403,7 +2364,7 @@ print_tables(void)
         for (int k = 0; k <= R.sus_windows; k++)
             out(" %ld", R.sus_rss[k]);
         out("\n  slowest window / median: %.2f; RSS end - end of first window: %+ld KiB\n",
-            mn / median(v, (size_t)R.sus_windows),
+            mn / bench_median(v, (size_t)R.sus_windows),
             R.sus_rss[R.sus_windows] - R.sus_rss[1]);
     }
 
@@ -2784,7 +2745,7 @@ main(int argc, char **argv)
         snprintf(opt.only, sizeof(opt.only), "123456");
 
     loadavg(load_before, sizeof(load_before));
-    t_start = now_us();
+    t_start = bench_now_us();
     if ((report = open_memstream(&report_buf, &report_len)) == NULL)
         return 1;
     init_results();
@@ -2866,7 +2827,7 @@ main(int argc, char **argv)
         w7_cost();
 
     loadavg(load_after, sizeof(load_after));
-    t_run = (now_us() - t_start) / 1e6;
+    t_run = (bench_now_us() - t_start) / 1e6;
     {
         /* Everything the machine did during the run that was not this
          * program or its servers: the noise the figures carry. */
@@ -2883,10 +2844,10 @@ main(int argc, char **argv)
     out("%s\n", others);
     print_tables();
     out("\nload average after: %s; wall time %.0f s\n", load_after,
-        (now_us() - t_start) / 1e6);
+        (bench_now_us() - t_start) / 1e6);
     fflush(report);
     if (opt.results != NULL)
-        write_results(cmdline, load_before, load_after, (now_us() - t_start) / 1e6, others);
+        write_results(cmdline, load_before, load_after, (bench_now_us() - t_start) / 1e6, others);
     fclose(report);
     free(report_buf);
     return 0;
