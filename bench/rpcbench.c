@@ -2617,14 +2617,10 @@ static char *rm_argv[4] = {rm_arg0, rm_arg1, tmpdir, NULL};
  * and logs go with it (fork, execve and waitpid are async-signal-safe;
  * stop_all's system() is not). */
 static void
-on_stop(int sig)
+remove_tmpdir_now(void)
 {
-    static const char msg[] = "rpcbench: stopped by a signal, stopping the servers\n";
     pid_t rm;
 
-    if (write(2, msg, sizeof(msg) - 1) < 0)
-        (void)0;
-    kill_servers_now();
     if (tmpdir[0] != '\0' && (rm = fork()) >= 0) {
         if (rm == 0) {
             execve("/bin/rm", rm_argv, environ);
@@ -2633,8 +2629,59 @@ on_stop(int sig)
         while (waitpid(rm, NULL, 0) < 0 && errno == EINTR)
             ;
     }
+}
+
+static void
+on_stop(int sig)
+{
+    static const char msg[] = "rpcbench: stopped by a signal, stopping the servers\n";
+
+    if (write(2, msg, sizeof(msg) - 1) < 0)
+        (void)0;
+    kill_servers_now();
+    remove_tmpdir_now();
     signal(sig, SIG_DFL);
     raise(sig);
+}
+
+/* Crashed: a fault in rpcbench, or in a peer's client library it loaded
+ * (a sanitizer build once took a fault inside libtirpc).  The servers
+ * and the temporary directory go first, then the fault takes its course
+ * under the handler that was there before: the default, or a sanitizer's
+ * report.  Returning from a fault runs its instruction again, which
+ * faults again; a signal sent by kill(2) is raised again instead. */
+static const int crash_sig[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+#define NCRASH (sizeof(crash_sig) / sizeof(crash_sig[0]))
+static struct sigaction crash_old[NCRASH];
+
+static void
+on_crash(int sig, siginfo_t *si, void *ctx)
+{
+    static const char msg[] = "rpcbench: crashed, stopping the servers\n";
+
+    (void)ctx;
+    if (write(2, msg, sizeof(msg) - 1) < 0)
+        (void)0;
+    kill_servers_now();
+    remove_tmpdir_now();
+    for (size_t i = 0; i < NCRASH; i++)
+        if (crash_sig[i] == sig)
+            sigaction(sig, &crash_old[i], NULL);
+    if (si == NULL || si->si_code <= 0 || sig == SIGABRT)
+        raise(sig);
+}
+
+static void
+catch_crashes(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_crash;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NCRASH; i++)
+        sigaction(crash_sig[i], &sa, &crash_old[i]);
 }
 
 static void
@@ -2779,6 +2826,7 @@ main(int argc, char **argv)
     signal(SIGTERM, on_stop);
     signal(SIGINT, on_stop);
     signal(SIGHUP, on_stop);
+    catch_crashes();
     alarm(opt.quick ? 300 : 570 + (opt.duration > 60 ? (unsigned)opt.duration - 60 : 0));
 
     out("rpcbench%s: %ld cores; load average before: %s\n", opt.quick ? " --quick" : "",
