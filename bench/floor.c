@@ -203,7 +203,8 @@ static int
 loop_event(int ep, struct loop_conn *c, uint32_t events)
 {
     struct epoll_event ev = {.data.ptr = c};
-    size_t want = FLOOR_HDR;
+    size_t want;
+    uint32_t n;
     ssize_t r;
     int f;
 
@@ -215,24 +216,16 @@ loop_event(int ep, struct loop_conn *c, uint32_t events)
         ev.events = EPOLLIN;
         return epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) == 0 ? 0 : -1;
     }
-    if (c->have >= FLOOR_HDR) {
-        uint32_t n;
-
-        memcpy(&n, c->buf, 4);
-        want = FLOOR_HDR + (size_t)n;
-    }
     r = recv(c->fd, c->buf + c->have, c->cap - c->have, MSG_DONTWAIT);
     if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
         return 0;
     if (r <= 0)
         return -1;
     c->have += (size_t)r;
-    if (want == FLOOR_HDR && c->have >= FLOOR_HDR) {
-        uint32_t n;
-
-        memcpy(&n, c->buf, 4);
-        want = FLOOR_HDR + (size_t)n;
-    }
+    if (c->have < FLOOR_HDR)
+        return 0;
+    memcpy(&n, c->buf, 4);
+    want = FLOOR_HDR + (size_t)n;
     if (want > c->cap) {
         unsigned char *nb = realloc(c->buf, want);
 
