@@ -3,8 +3,9 @@
 #
 #   ./build.sh run        install what is missing, build, start rpcd in the
 #                         foreground with the rpctest module
-#   ./build.sh check      install what is missing, build, run the whole test
-#                         suite (make check) in a debug build with -Werror and
+#   ./build.sh check      install what is missing, build (the benchmark
+#                         programs too, not run), run the whole test suite
+#                         (make check) in a debug build with -Werror and
 #                         again under AddressSanitizer + UBSan
 #   ./build.sh distcheck  make distcheck (the tarball builds and passes)
 #   ./build.sh deps       only install the Debian packages the build needs
@@ -85,6 +86,9 @@ check_in() {
     local dir=$1 rc=0
     log "make check in $dir"
     make -C "$dir" -j"$jobs" >/dev/null
+    # The benchmark programs are not part of make all: built here so
+    # that they cannot rot unnoticed (they are not run).
+    make -C "$dir" -j"$jobs" bench-programs >/dev/null || rc=$?
     make -C "$dir" -j"$jobs" check || rc=$?
     if [ $rc -ne 0 ]; then
         for f in "$dir"/tests/*.log "$dir"/tests/*/*.log; do
