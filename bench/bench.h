@@ -51,6 +51,9 @@ extern const struct bench_peer floor_peer;
  * serves each connection on its own thread until SIGTERM/SIGINT.  Returns
  * the exit status. */
 int floor_server_main(const char *unix_path);
+/* A TCP socket listening on 127.0.0.1, a port the kernel picks (in
+ * *port); -1 with errno on failure. */
+int floor_listen_loopback(int backlog, unsigned *port);
 /* Serves the floor's messages on the listening socket lfd until killed:
  * one thread per connection (loops == 0, as floor_server_main does), or
  * that many epoll loops, each owning the connections handed to it in turn

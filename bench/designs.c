@@ -31,8 +31,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -73,24 +71,15 @@ struct worker {
 static pid_t
 start_server(int d, char *addr, size_t addrlen)
 {
-    struct sockaddr_in sin;
-    socklen_t sl = sizeof(sin);
     pid_t p, self = getpid();
+    unsigned port;
     int lfd;
 
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-        bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-        listen(lfd, 128) != 0 ||
-        getsockname(lfd, (struct sockaddr *)&sin, &sl) != 0) {
+    if ((lfd = floor_listen_loopback(128, &port)) < 0) {
         perror("designs: listen");
-        if (lfd >= 0)
-            close(lfd);
         return -1;
     }
-    snprintf(addr, addrlen, "tcp:127.0.0.1:%u", (unsigned)ntohs(sin.sin_port));
+    snprintf(addr, addrlen, "tcp:127.0.0.1:%u", port);
     if ((p = fork()) == 0) {
         /* Gone with this process, however it ends. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);

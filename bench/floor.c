@@ -317,13 +317,36 @@ floor_serve_fd(int lfd, int loops)
 }
 
 int
-floor_server_main(const char *unix_path)
+floor_listen_loopback(int backlog, unsigned *port)
 {
     struct sockaddr_in sin;
-    struct sockaddr_un sun;
     socklen_t sl = sizeof(sin);
+    int fd;
+
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+        return -1;
+    if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(fd, backlog) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sin, &sl) != 0) {
+        int e = errno;
+
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    *port = ntohs(sin.sin_port);
+    return fd;
+}
+
+int
+floor_server_main(const char *unix_path)
+{
+    struct sockaddr_un sun;
     sigset_t sigs;
     pthread_t t;
+    unsigned port;
     int tfd, ufd, sig;
 
     sigemptyset(&sigs);
@@ -332,13 +355,7 @@ floor_server_main(const char *unix_path)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if ((tfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-        bind(tfd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-        listen(tfd, 4096) != 0 ||
-        getsockname(tfd, (struct sockaddr *)&sin, &sl) != 0) {
+    if ((tfd = floor_listen_loopback(4096, &port)) < 0) {
         perror("floor: tcp listen");
         return 1;
     }
@@ -361,7 +378,7 @@ floor_server_main(const char *unix_path)
         perror("floor: pthread_create");
         return 1;
     }
-    printf("listening tcp:127.0.0.1:%u\n", (unsigned)ntohs(sin.sin_port));
+    printf("listening tcp:127.0.0.1:%u\n", port);
     printf("listening unix:%s\n", unix_path);
     fflush(stdout);
     do {
